@@ -1,0 +1,3 @@
+from caruso.cli.main import main
+
+raise SystemExit(main())

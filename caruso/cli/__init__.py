@@ -1,0 +1,1 @@
+"""The ``caruso`` command line."""

@@ -1,0 +1,156 @@
+"""``caruso.toml``: one file, every setting with a default, environment overrides.
+
+Look-up order: ``--config PATH``, else ``$CARUSO_CONFIG``, else ``./caruso.toml`` if it exists, else defaults.
+Environment overrides: ``CARUSO_<SECTION>__<KEY>=value`` (e.g. ``CARUSO_WEB__PORT=9090``); values are
+parsed as TOML scalars (``true``, ``8080``, ``["a", "b"]``) except for plain string settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from caruso.core.settings import build, parse_scalar
+from caruso.errors import ConfigError
+
+ENV_PREFIX = "CARUSO_"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    data_dir: Path = Path("./var")
+    demo: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # extra service descriptor folder, beside the shipped services/
+    services_dir: Path | None = None
+    telephony: Literal["sip", "asterisk", "none"] = "sip"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class SipSettings:
+    host: str = "127.0.0.1"
+    port: int = 5060
+    transports: list[str] = field(default_factory=lambda: ["udp", "tcp"])
+    workers: int = 2
+    calls_per_worker: int = 4
+    rtp_port_start: int = 20000
+
+
+@dataclass(frozen=True)
+class AsteriskSettings:
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "caruso"
+    ami_secret: str = ""
+    fastagi_host: str = "127.0.0.1"
+    fastagi_port: int = 4573
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    # empty: sqlite+aiosqlite:///<data_dir>/caruso.db
+    url: str = ""
+    default_country: str = "FR"
+    models_dir: Path | None = None
+    echo_sql: bool = False
+
+
+@dataclass(frozen=True)
+class ScriptSettings:
+    # extra folder of dialog scripts, beside the shipped scripts_xml/
+    directory: Path | None = None
+    watch: bool = True
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "caruso@localhost"
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+
+
+@dataclass(frozen=True)
+class EventBusSettings:
+    subscriber_queue: int = 10_000
+    overflow: Literal["drop_oldest", "drop_newest"] = "drop_oldest"
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    sip: SipSettings = field(default_factory=SipSettings)
+    asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    scripts: ScriptSettings = field(default_factory=ScriptSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    events: EventBusSettings = field(default_factory=EventBusSettings)
+    source: str = "(defaults)"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.server.data_dir
+
+    @property
+    def database_url(self) -> str:
+        if self.storage.url:
+            return self.storage.url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'caruso.db').resolve()}"
+
+
+def _apply_env(data: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    hints = typing.get_type_hints(Config)
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for name, text in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name or name == "CARUSO_CONFIG":
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        section_type = hints.get(section)
+        if section_type is None or not dataclasses.is_dataclass(section_type):
+            known = ", ".join(sorted(f.name for f in dataclasses.fields(Config) if f.name != "source"))
+            raise ConfigError(f"unknown section {section!r}; known sections: {known}", file="environment", key=name)
+        section_hints = typing.get_type_hints(section_type)
+        if key not in section_hints:
+            known = ", ".join(sorted(section_hints))
+            raise ConfigError(f"unknown setting; known settings here: {known}", file="environment", key=name)
+        merged.setdefault(section, {})[key] = parse_scalar(section_hints[key], text, source="environment", key=name)
+    return merged
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    env = os.environ if env is None else env
+    if path is None and env.get("CARUSO_CONFIG"):
+        path = env["CARUSO_CONFIG"]
+    if path is None and Path("caruso.toml").is_file():
+        path = "caruso.toml"
+    data: dict[str, Any] = {}
+    source = "(defaults)"
+    if path is not None:
+        source = str(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError("configuration file not found", file=source) from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"not valid TOML: {exc}", file=source) from exc
+    if "source" in data:
+        raise ConfigError("unknown section", file=source, key="source")
+    data = _apply_env(data, env)
+    return build(Config, {**data, "source": source}, file=source)

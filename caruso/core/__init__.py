@@ -1,0 +1,1 @@
+"""Foundation: service manager, event bus, typed settings."""

@@ -1,0 +1,1 @@
+"""The web app (aiohttp): JSON API, agent desktop, monitor, admin pages, self-service."""

@@ -1,0 +1,26 @@
+"""Build the aiohttp application.  Pages and APIs reach components only through the service manager.
+
+Route modules are listed in ROUTE_MODULES; each has ``setup(app: web.Application) -> None``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from aiohttp import web
+
+from caruso.core.manager import ServiceManager
+from caruso.web.errors import error_middleware
+from caruso.web.keys import SERVICES
+
+ROUTE_MODULES: list[str] = [
+    "caruso.web.health",
+]
+
+
+def create_app(services: ServiceManager) -> web.Application:
+    app = web.Application(middlewares=[error_middleware])
+    app[SERVICES] = services
+    for name in ROUTE_MODULES:
+        importlib.import_module(name).setup(app)
+    return app
