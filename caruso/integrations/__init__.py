@@ -1,0 +1,1 @@
+"""Ready-made services for wrapping legacy systems (ERP, CRM, web shop) without writing code."""
