@@ -37,6 +37,10 @@ class WebSettings:
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = 8080
+    # seconds of inactivity after which a login session expires
+    session_idle: int = 28_800
+    # send the session cookie only over HTTPS (set true behind a TLS proxy)
+    cookie_secure: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from caruso.auth.errors import Forbidden, InvalidCredentials, LoginThrottled, UserExists, UserNotFound
 from caruso.errors import CarusoError, ConfigError, ServiceNotFound
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,11 @@ class ApiError(Exception):
 # domain error class -> (status, error id); the first matching class in the MRO wins
 ERROR_STATUS: dict[type[BaseException], tuple[int, str]] = {
     ServiceNotFound: (503, "service_unavailable"),
+    InvalidCredentials: (401, "invalid_credentials"),
+    LoginThrottled: (429, "login_throttled"),
+    Forbidden: (403, "forbidden"),
+    UserExists: (409, "user_exists"),
+    UserNotFound: (404, "user_not_found"),
     ConfigError: (400, "bad_request"),
     CarusoError: (400, "bad_request"),
 }
