@@ -64,6 +64,7 @@ class _Entry:
 class ServiceManager:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
+        self._components: dict[str, Any] = {}  # name -> current component, for the hot look-up path
         self._started: list[str] = []
         self._running = False
         self._lock = asyncio.Lock()
@@ -76,15 +77,16 @@ class ServiceManager:
         if self._running:
             raise ServiceError(f"cannot register {name!r} while running; use replace()")
         self._entries[name] = _Entry(name, component, tuple(depends_on))
+        self._components[name] = component
 
     @overload
     def get(self, key: ServiceKey[T]) -> T: ...
     @overload
     def get(self, key: str) -> Any: ...
     def get(self, key: ServiceKey[Any] | str) -> Any:
-        name = key if isinstance(key, str) else key.name
+        name = key if type(key) is str else key.name  # type: ignore[union-attr]
         try:
-            return self._entries[name].component
+            return self._components[name]
         except KeyError:
             raise ServiceNotFound(name, self._entries) from None
 
@@ -217,11 +219,12 @@ class ServiceManager:
             except KeyError:
                 raise ServiceNotFound(name, self._entries) from None
             if not self._running:
-                entry.component = new
+                entry.component = self._components[name] = new
                 return
             new_stack = await self._enter(entry, new)  # raises: the old one keeps serving
             old_stack, old_leases = entry.stack, entry.leases
             entry.component, entry.stack, entry.leases = new, new_stack, _Leases()
+            self._components[name] = new
             try:
                 await asyncio.wait_for(old_leases.released.wait(), drain_timeout)
             except TimeoutError:
