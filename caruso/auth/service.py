@@ -38,7 +38,6 @@ class AuthService:
         self.throttle = LoginThrottle(time.monotonic, max_failures=cfg.max_failures, window=cfg.failure_window,
                                       lockout=cfg.lockout, max_lockout=cfg.max_lockout)
         self._store = store
-        self._listeners: list[Callable[[AuditEntry], None]] = []
 
     @property
     def store(self) -> UserStore:
@@ -70,6 +69,7 @@ class AuthService:
             log.warning("failed login for %r from %s", username, address)
             raise InvalidCredentials()
         self.throttle.succeeded(username, address)
+        await self.store.touch_login(user.id)
         if stored is not None and needs_rehash(stored):
             await self.store.update_user(user.id, password_hash=hash_password(password))
         return user
@@ -106,13 +106,16 @@ class AuthService:
         return await self.store.list_users()
 
     # audit log ----------------------------------------------------------------------------------
-    async def audit(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
+    async def audit(self, actor: str | None, action: str, target: str = "", details: dict[str, Any] | None = None,
+                    *, remote_addr: str | None = None) -> AuditEntry:
+        """Record who changed what; *target* is "kind:id" (e.g. "queue:sales")."""
+        kind, _, ident = target.partition(":")
         entry = await self.store.add_audit(AuditEntry(at=self._clock(), actor=actor, action=action,
-                                                      target=target, details=details or {}))
-        log.info("audit: %s %s %s", actor, action, target)
-        for listener in self._listeners:
-            listener(entry)
+                                                      target_kind=kind or None, target_id=ident or None,
+                                                      details=details or {}, remote_addr=remote_addr))
+        log.info("audit: %s %s %s", actor or "(system)", action, target)
+        return entry
 
     async def audit_log(self, *, limit: int = 100, before_id: int | None = None,
-                        target_prefix: str | None = None) -> list[AuditEntry]:
-        return await self.store.list_audit(limit=limit, before_id=before_id, target_prefix=target_prefix)
+                        target_kind: str | None = None) -> list[AuditEntry]:
+        return await self.store.list_audit(limit=limit, before_id=before_id, target_kind=target_kind)

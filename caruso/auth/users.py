@@ -26,12 +26,15 @@ class User:
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     at: float
-    actor: str
+    actor: str | None      # user name; None: the system
     action: str            # e.g. "queue.update", "agent.create", "script.upload", "consent.withdraw"
-    target: str            # e.g. "queue:sales"
+    target_kind: str | None = None   # e.g. "queue"
+    target_id: str | None = None     # e.g. "sales"
     details: dict[str, Any] = field(default_factory=dict)
+    remote_addr: str | None = None
     id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "at": self.at, "actor": self.actor, "action": self.action,
-                "target": self.target, "details": self.details}
+                "target_kind": self.target_kind, "target_id": self.target_id, "details": self.details,
+                "remote_addr": self.remote_addr}

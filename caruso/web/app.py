@@ -14,7 +14,11 @@ from caruso.web.errors import error_middleware
 from caruso.web.keys import SERVICES
 
 ROUTE_MODULES: list[str] = [
+    "caruso.web.security",   # first: its middlewares (sessions, roles, CSRF) wrap every route below
     "caruso.web.health",
+    "caruso.web.pages",
+    "caruso.web.login",
+    "caruso.web.users_api",
 ]
 
 

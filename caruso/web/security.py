@@ -18,22 +18,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
-import aiohttp_session
 from aiohttp import web
 
 from caruso import keys
 from caruso.auth.roles import Role
 from caruso.auth.users import User
+from caruso.config import WebSettings
 from caruso.web.errors import ApiError
 from caruso.web.keys import SERVICES
-from caruso.web.sessions import MemorySessionStorage
+from caruso.web.sessions import MemorySessionStorage, get_session, session_middleware
 
 log = logging.getLogger(__name__)
 
 PUBLIC: Final = "public"
 PUBLIC_PREFIXES: tuple[str, ...] = ("/health", "/static/", "/selfservice", "/favicon.ico")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-USER_KEY: Final = "caruso.user"
+_RequestKey = getattr(web, "RequestKey", None)
+USER_KEY: Any = _RequestKey("caruso_user", object) if _RequestKey else "caruso.user"
 SESSION_STORAGE = web.AppKey("session_storage", MemorySessionStorage)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -59,7 +60,7 @@ def optional_user(request: web.Request) -> User | None:
 
 
 async def csrf_token(request: web.Request) -> str:
-    session = await aiohttp_session.get_session(request)
+    session = get_session(request)
     token = session.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
@@ -69,7 +70,8 @@ async def csrf_token(request: web.Request) -> str:
 
 async def log_in(request: web.Request, user: User) -> str:
     """Start a fresh session for *user* (a new id: no fixation); returns its CSRF token."""
-    session = await aiohttp_session.new_session(request)
+    session = get_session(request)
+    session.renew()
     session["uid"] = user.id
     token = secrets.token_urlsafe(32)
     session["csrf"] = token
@@ -78,7 +80,7 @@ async def log_in(request: web.Request, user: User) -> str:
 
 
 async def log_out(request: web.Request) -> None:
-    session = await aiohttp_session.get_session(request)
+    session = get_session(request)
     session.invalidate()
     request.pop(USER_KEY, None)
 
@@ -114,7 +116,7 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
         if not _same_origin(request):
             raise ApiError(403, "bad_origin", "cross-site request refused")
     if request.method in UNSAFE_METHODS:
-        session = await aiohttp_session.get_session(request)
+        session = get_session(request)
         expected = session.get("csrf")
         given = request.headers.get("X-CSRF-Token")
         if given is None and request.content_type in ("application/x-www-form-urlencoded",
@@ -123,12 +125,14 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
         if not expected or not isinstance(given, str) or not hmac.compare_digest(given, expected):
             raise ApiError(403, "csrf_failed", "missing or wrong CSRF token; reload the page")
 
+    if request.match_info.http_exception is not None:
+        return await handler(request)     # 404/405: no route, nothing to protect
     rule = _rule_of(request, handler)
     if rule is None:
         log.error("route %s %s has no access rule: refused", request.method, request.path)
         raise ApiError(403, "forbidden", "this route declares no access rule")
 
-    session = await aiohttp_session.get_session(request)
+    session = get_session(request)
     uid = session.get("uid")
     if uid is not None:
         user = await request.app[SERVICES].get(keys.AUTH).current(int(uid))
@@ -148,8 +152,9 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
 
 
 def setup(app: web.Application) -> None:
-    config = app[SERVICES].get(keys.CONFIG)
-    storage = MemorySessionStorage(idle=config.web.session_idle, secure=config.web.cookie_secure)
+    config = app[SERVICES].find(keys.CONFIG)
+    settings = config.web if config is not None else WebSettings()
+    storage = MemorySessionStorage(idle=settings.session_idle, secure=settings.cookie_secure)
     app[SESSION_STORAGE] = storage
-    app.middlewares.append(aiohttp_session.session_middleware(storage))
+    app.middlewares.append(session_middleware(storage))
     app.middlewares.append(security_middleware)

@@ -9,21 +9,50 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from aiohttp_session import AbstractStorage, Session
 
-_LOADED_KEY = "caruso.session_id"
+COOKIE = "caruso_session"
+
+# aiohttp >= 3.13 wants typed request keys; older ones take strings
+_RequestKey = getattr(web, "RequestKey", None)
+SESSION_KEY: Any = _RequestKey("caruso_session", object) if _RequestKey else "caruso.session"
 
 
-class MemorySessionStorage(AbstractStorage):
+class Session(dict[str, Any]):
+    """The session's data; ``changed`` tells the middleware to save it."""
+
+    def __init__(self, identity: str | None, data: dict[str, Any] | None = None) -> None:
+        super().__init__(data or {})
+        self.identity = identity
+        self.loaded_identity = identity
+        self.changed = False
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self.changed = True
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self.changed = True
+
+    def invalidate(self) -> None:
+        self.clear()
+        self.identity = None
+        self.changed = True
+
+    def renew(self) -> None:
+        """Forget everything and take a new id at save time (log in: no session fixation)."""
+        self.invalidate()
+
+
+class MemorySessionStorage:
     def __init__(self, *, idle: int, secure: bool, max_sessions: int = 100_000,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(cookie_name="caruso_session", max_age=None, httponly=True, samesite="Strict",
-                         secure=secure)
         self.idle = idle
+        self.secure = secure
         self.max_sessions = max_sessions
         self._clock = clock
         # id -> [last seen, data]; kept in least-recently-used order so eviction is O(1)
@@ -32,42 +61,63 @@ class MemorySessionStorage(AbstractStorage):
     def __len__(self) -> int:
         return len(self._sessions)
 
-    async def load_session(self, request: web.Request) -> Session:
-        key = self.load_cookie(request)
+    def load(self, request: web.Request) -> Session:
+        key = request.cookies.get(COOKIE)
         entry = self._sessions.get(key) if key else None
         now = self._clock()
-        if entry is None or now - entry[0] > self.idle:
+        if key is None or entry is None or now - entry[0] > self.idle:
             if key:
                 self._sessions.pop(key, None)
-            return Session(None, data=None, new=True, max_age=None)
+            return Session(None)
         entry[0] = now
-        self._sessions.move_to_end(key)  # type: ignore[arg-type]
-        request[_LOADED_KEY] = key
-        return Session(key, data=entry[1], new=False, max_age=None)
-
-    async def save_session(self, request: web.Request, response: web.StreamResponse,
-                           session: Session) -> None:
-        loaded = request.get(_LOADED_KEY)
-        key = session.identity
-        if loaded and loaded != key:
-            self._sessions.pop(loaded, None)   # a new session replaced it (login): the old id is void
-        if session.empty:
-            if key:
-                self._sessions.pop(key, None)
-            self.save_cookie(response, "")
-            return
-        if key is None:
-            key = secrets.token_urlsafe(32)
-            session.set_new_identity(key)
-        self._sessions[key] = [self._clock(), self._get_session_data(session)]
         self._sessions.move_to_end(key)
+        return Session(key, entry[1])
+
+    def save(self, session: Session, response: web.StreamResponse) -> None:
+        if session.loaded_identity and session.loaded_identity != session.identity:
+            self._sessions.pop(session.loaded_identity, None)   # replaced (login) or ended (logout)
+        if not session:
+            if session.loaded_identity:
+                response.del_cookie(COOKIE, path="/")
+            return
+        if session.identity is None:
+            session.identity = secrets.token_urlsafe(32)
+            response.set_cookie(COOKIE, session.identity, path="/", httponly=True, samesite="Strict",
+                                secure=self.secure or None)
+        self._sessions[session.identity] = [self._clock(), dict(session)]
+        self._sessions.move_to_end(session.identity)
         while len(self._sessions) > self.max_sessions:
             self._sessions.popitem(last=False)
-        self.save_cookie(response, key)
 
     def revoke_user(self, user_id: int) -> int:
-        """Drop every session of a user (deactivated, password changed); returns how many."""
-        doomed = [k for k, (_, data) in self._sessions.items() if data.get("session", {}).get("uid") == user_id]
+        """Drop every session of a user (deactivated, password or role changed); returns how many."""
+        doomed = [k for k, (_, data) in self._sessions.items() if data.get("uid") == user_id]
         for key in doomed:
             del self._sessions[key]
         return len(doomed)
+
+
+def get_session(request: web.Request) -> Session:
+    session = request.get(SESSION_KEY)
+    if session is None:
+        raise RuntimeError("the session middleware is not installed")
+    return session  # type: ignore[no-any-return]
+
+
+def session_middleware(storage: MemorySessionStorage) -> Callable[..., Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        session = storage.load(request)
+        request[SESSION_KEY] = session
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:   # redirects after login/logout carry the cookie too
+            if session.changed:
+                storage.save(session, exc)
+            raise
+        if session.changed:
+            if response.prepared:
+                raise RuntimeError("a session changed after its response was sent")
+            storage.save(session, response)
+        return response
+    return middleware

@@ -1,0 +1,86 @@
+"""Fixtures for the web tests: a real SQLite database with the system schema, the auth service and the
+aiohttp app served on loopback, with a client per user."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestClient, TestServer
+
+from caruso import keys
+from caruso.auth.roles import Role
+from caruso.auth.service import AuthService
+from caruso.config import Config
+from caruso.core.manager import ServiceManager
+from caruso.events import EventBus
+from caruso.storage.database import Database
+from caruso.storage.schema.base import Base
+from caruso.storage.users_repository import UsersRepository
+from caruso.web.app import create_app
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class WebEnv:
+    services: ServiceManager
+    auth: AuthService
+    db: Database
+    server: TestServer
+
+    def client(self) -> TestClient:
+        return TestClient(self.server)
+
+
+async def make_db(tmp_path: Path) -> Database:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
+    async with db.connect() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    return db
+
+
+@pytest.fixture
+async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
+    db = await make_db(tmp_path)
+    services = ServiceManager()
+    services.register(keys.CONFIG, Config())
+    services.register(keys.EVENTS, EventBus())
+    auth = AuthService(store=UsersRepository(db))
+    services.register(keys.AUTH, auth)
+    await services.start()
+    for name, role in (("alice", Role.ADMIN), ("sam", Role.SUPERVISOR), ("bob", Role.AGENT),
+                       ("carol", Role.AGENT)):
+        await auth.create_user(name, PASSWORD, role)
+    server = TestServer(create_app(services))
+    await server.start_server()
+    try:
+        yield WebEnv(services, auth, db, server)
+    finally:
+        await server.close()
+        await services.stop()
+        await db.dispose()
+
+
+async def csrf_of(client: TestClient | ClientSession, url: str = "/api/session") -> str:
+    async with client.get(url) as resp:
+        return str((await resp.json())["csrf_token"])
+
+
+async def api_login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the JSON API; returns the session's CSRF token."""
+    token = await csrf_of(client)
+    async with client.post("/api/login", json={"username": username, "password": password},
+                           headers={"X-CSRF-Token": token}) as resp:
+        assert resp.status == 200, await resp.text()
+        return str((await resp.json())["csrf_token"])
+
+
+def hidden_csrf(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
