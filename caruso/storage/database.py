@@ -1,0 +1,94 @@
+"""The engine and session factory every repository builds on.
+
+``Database(url)`` owns one async engine (SQLite through aiosqlite, PostgreSQL through asyncpg) and an
+``async_sessionmaker(expire_on_commit=False)``.  Repositories take a Database and open one session per
+operation (never shared between tasks)::
+
+    async with db.transaction() as session:     # commits on success, rolls back on error
+        session.add(row)
+    async with db.session() as session:         # read-only work, no implicit commit
+        rows = (await session.scalars(select(...))).all()
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from caruso.storage.errors import StorageError
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # take transaction control from the driver so SAVEPOINTs work, then emit BEGIN ourselves (see below)
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """An async engine plus its session factory.  ``schema``: PostgreSQL schema put first on search_path."""
+
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.schema = schema or None
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        if self.dialect == "sqlite":
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        elif self.dialect == "postgresql":
+            if self.schema:
+                kwargs["connect_args"] = {"server_settings": {"search_path": self.schema}}
+        else:
+            raise StorageError(f"unsupported database {self.url.render_as_string(hide_password=True)!r}; "
+                               "use sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB")
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    def describe(self) -> str:
+        return self.url.render_as_string(hide_password=True) + (f" (schema {self.schema})" if self.schema else "")
+
+    async def prepare(self) -> None:
+        """Create the configured PostgreSQL schema if it does not exist."""
+        if self.dialect == "postgresql" and self.schema:
+            async with self.engine.begin() as conn:
+                await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection inside a transaction (commits on success)."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
