@@ -50,6 +50,14 @@ def backoff_delay(attempt: int, initial: float, cap: float, rng: Callable[[], fl
     return base * (0.5 + rng() / 2)
 
 
+async def _finish(task: asyncio.Task[None]) -> None:
+    """Cancel and wait for a helper task without swallowing our own cancellation."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()          # retrieved: the session's outcome already says what happened
+
+
 @dataclass
 class _Pending:
     action: str
@@ -81,6 +89,7 @@ class AmiLink:
         self.reason = ""
         self.version = ""
         self.sessions = 0               # how many times the link came up (tests and health)
+        self.login_failures = 0
         self.next_retry_at: float | None = None
 
     # ---- public -------------------------------------------------------------------------------
@@ -129,6 +138,7 @@ class AmiLink:
                     self.reason = "connection closed by Asterisk"
                 except AmiLoginFailed as exc:
                     self.state, self.reason = "login_failed", str(exc)
+                    self.login_failures += 1
                     log.error("%s", exc)
                 except (OSError, AmiError, ConnectionError, TimeoutError, ValueError) as exc:
                     self.reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -182,10 +192,8 @@ class AmiLink:
             raise
         finally:
             for task in (pinger, pump):
-                if task is not None and not task.done():
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                if task is not None:
+                    await _finish(task)
             writer.close()
             with contextlib.suppress(OSError, ConnectionError):
                 await writer.wait_closed()
