@@ -74,7 +74,11 @@ class StorageSettings:
 
 @dataclass(frozen=True)
 class ScriptSettings:
+    # PostgreSQL only: the schema Caruso's tables live in (first on search_path); empty: the server's default
+    schema: str = ""
+    # country of numbers written without one (caller identification, phone attributes; E.164 after)
     # extra folder of dialog scripts, beside the shipped scripts_xml/
+    # folder of business-object model files (*.xml); empty: the shipped storage/models
     directory: Path | None = None
     watch: bool = True
 

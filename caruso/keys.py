@@ -13,11 +13,12 @@ from caruso.core.component import ServiceKey
 if TYPE_CHECKING:
     from caruso.config import Config
     from caruso.events.bus import EventBus
+    from caruso.storage.service import StorageManager
     from caruso.telephony.interface import Switch
 
 CONFIG: ServiceKey[Config] = ServiceKey("config")
 EVENTS: ServiceKey[EventBus] = ServiceKey("events")
-STORAGE: ServiceKey[Any] = ServiceKey("storage")
+STORAGE: ServiceKey[StorageManager] = ServiceKey("storage")
 MAILER: ServiceKey[Any] = ServiceKey("mailer")
 SCRIPTS: ServiceKey[Any] = ServiceKey("scripts")
 ACD: ServiceKey[Any] = ServiceKey("acd")

@@ -1,0 +1,36 @@
+"""The storage manager as a whole: first start, business objects, history, consent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from caruso.storage import migrations
+from caruso.storage.history import ContactEvent
+from caruso.storage.migrations import SchemaState
+from caruso.storage.service import StorageManager
+from tests.storage.conftest import Backend
+
+
+async def test_first_start_creates_the_schema_at_head(backend: Backend) -> None:
+    manager = StorageManager.standalone(backend.config())
+    async with manager.lifespan():
+        status = await migrations.schema_status(manager.database)
+        assert status.state is SchemaState.CURRENT
+        assert manager.health().state.value == "ok"
+    assert manager.health().state.value == "down"
+
+
+async def test_objects_history_and_consent_work_together(storage: StorageManager) -> None:
+    customer = await storage.objects.create("Customer", {"number": "C-1", "lastName": "Martin",
+                                                         "phone": "04 72 00 00 01"})
+    assert [c.key for c in await storage.identify_caller("+33472000001")] == [customer.key]
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    for i in range(3):
+        await storage.record_contact(ContactEvent(kind="inbound_call", channel="phone", customer=customer.ref,
+                                                  started_at=start + timedelta(minutes=i), agent="alice"))
+    page = await storage.timeline(customer, limit=2)
+    assert [e.started_at for e in page.items] == [start + timedelta(minutes=2), start + timedelta(minutes=1)]
+    assert page.next_cursor is not None
+    assert await storage.may_contact(customer, "phone", "service")
+    await storage.set_consent("04 72 00 00 01", "phone", "service", "opt_out", source="ivr")
+    assert not await storage.may_contact(customer, "phone", "service")
