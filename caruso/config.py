@@ -51,6 +51,13 @@ class SipSettings:
     workers: int = 2
     calls_per_worker: int = 4
     rtp_port_start: int = 20000
+    # the embedded driver: media workers listen on worker_port_start, +1, ...; the front SIP server
+    # (Kamailio) on host:port.  front = "none" runs the workers alone (callers dial a worker directly).
+    front: Literal["kamailio", "none"] = "kamailio"
+    worker_port_start: int = 5070
+    rtp_ports_per_worker: int = 40
+    trunk: str = ""                       # host:port outbound calls to numbers go to
+    accounts: dict[str, str] = field(default_factory=dict)   # SIP user -> password (agents' phones)
 
 
 @dataclass(frozen=True)
@@ -67,18 +74,18 @@ class AsteriskSettings:
 class StorageSettings:
     # empty: sqlite+aiosqlite:///<data_dir>/caruso.db
     url: str = ""
+    # PostgreSQL only: the schema Caruso's tables live in (first on search_path); empty: the server's default
+    schema: str = ""
+    # country of numbers written without one (caller identification, phone attributes; E.164 after)
     default_country: str = "FR"
+    # folder of business-object model files (*.xml); empty: the shipped storage/models
     models_dir: Path | None = None
     echo_sql: bool = False
 
 
 @dataclass(frozen=True)
 class ScriptSettings:
-    # PostgreSQL only: the schema Caruso's tables live in (first on search_path); empty: the server's default
-    schema: str = ""
-    # country of numbers written without one (caller identification, phone attributes; E.164 after)
     # extra folder of dialog scripts, beside the shipped scripts_xml/
-    # folder of business-object model files (*.xml); empty: the shipped storage/models
     directory: Path | None = None
     watch: bool = True
 

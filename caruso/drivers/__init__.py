@@ -1,0 +1,1 @@
+"""Telephony drivers: implementations of ``caruso.telephony.interface`` (``sip`` embedded, ``asterisk``)."""
