@@ -1,0 +1,246 @@
+"""The FastAGI server: panoramisk's ``Application`` (routes) and ``Request`` (one call's socket), with the
+pieces that break our rules replaced.
+
+- ``handler``: panoramisk 1.4 loops on ``reader.read()`` until it sees a blank line, so a peer that sends
+  half a header and closes makes it spin forever on ``b''``.  We read the block line by line with one
+  deadline, a size cap and a strict parser; EOF, garbage or the deadline close that socket only.
+- ``add_route``: panoramisk wraps a plain function with ``asyncio.coroutine`` (gone in 3.11).  We accept
+  coroutine functions only, and say so.
+- ``send_command``: panoramisk reads one line per reply with no time-out, reads only one extra line of a
+  520 usage text, and takes the unsolicited ``HANGUP`` line for the reply to the next command.  Here one
+  reader task per call feeds ``ReplyReader``; each command waits for its own reply with a time-out, and
+  ``HANGUP``/EOF end the call at once, failing the command in flight with ``CallEnded``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from panoramisk import fast_agi
+
+from caruso.drivers.asterisk.agi_protocol import (
+    HANGUP, AgiEnvironment, AgiProtocolError, AgiReply, EnvironmentReader, ReplyReader, format_command,
+)
+from caruso.drivers.asterisk.errors import AgiError, AgiInvalidCommand, AgiTimeout, AgiUsageError
+from caruso.telephony.interface import CallEnded, HangupCause
+
+log = logging.getLogger(__name__)
+
+Route = Callable[["AgiSession"], Awaitable[None]]
+HANGUP_GRACE = 1.0     # how long a result=-1 waits for the HANGUP line that tells a hang-up from an error
+
+
+class AgiSession(fast_agi.Request):
+    """One FastAGI connection (one call).  ``await session.command("STREAM FILE", "hello", "")``."""
+
+    def __init__(self, app: AgiServer, env: AgiEnvironment, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter, command_timeout: float) -> None:
+        super().__init__(app=app, headers=env.values, reader=reader, writer=writer, encoding="utf-8")
+        self.env = env
+        self.command_timeout = command_timeout
+        self.ended_at: float | None = None
+        self.end_cause: HangupCause | None = None
+        self.hangup_seen = asyncio.Event()
+        self._replies = ReplyReader()
+        self._waiting: deque[asyncio.Future[AgiReply]] = deque()
+        self._lock = asyncio.Lock()
+        self._reader_task: asyncio.Task[None] | None = None
+        self._on_end: list[Callable[[AgiSession], None]] = []
+
+    @property
+    def dead(self) -> bool:
+        return self.ended_at is not None
+
+    def on_end(self, callback: Callable[[AgiSession], None]) -> None:
+        self._on_end.append(callback)
+
+    def start(self) -> None:
+        self._reader_task = asyncio.create_task(self._read_loop(), name=f"agi-{self.env.uniqueid}")
+
+    async def close(self) -> None:
+        if self._reader_task is not None:
+            self._reader_task.cancel()
+            await asyncio.wait([self._reader_task])
+        self.writer.close()
+        self._end(HangupCause.NORMAL)
+
+    async def command(self, words: str, *arguments: str, timeout: float | None = None) -> AgiReply:
+        """Send one command, return its 200 reply; 510/520 raise AgiError, a dead channel CallEnded."""
+        line = format_command(words, arguments)
+        async with self._lock:
+            if self.dead:
+                raise CallEnded(self.end_cause or HangupCause.NORMAL, f"channel gone; {words} not sent")
+            future: asyncio.Future[AgiReply] = asyncio.get_running_loop().create_future()
+            self._waiting.append(future)
+            self.writer.write(line)
+            limit = self.command_timeout if timeout is None else timeout
+            try:
+                reply = await asyncio.wait_for(future, limit)
+            except TimeoutError as exc:
+                # the reply may still come; this connection is out of step from now on: end it
+                self._end(HangupCause.FAILED)
+                self.writer.close()
+                raise AgiTimeout(words, f"no reply within {limit:g} s") from exc
+        if reply.code == 200:
+            if reply.result == "-1" and await self._gone_after_failure():
+                raise CallEnded(self.end_cause or HangupCause.CALLER_HANGUP, f"{words}: caller hung up")
+            return reply
+        if reply.code == 510:
+            raise AgiInvalidCommand(words, reply.text, 510)
+        if reply.code == 520:
+            raise AgiUsageError(words, reply.text, 520)
+        if reply.code == 511:
+            self._end(HangupCause.CALLER_HANGUP)
+            raise CallEnded(self.end_cause or HangupCause.CALLER_HANGUP, f"{words}: {reply.text}")
+        raise AgiError(words, reply.text, reply.code)
+
+    async def _gone_after_failure(self) -> bool:
+        """``result=-1`` is "error or hang-up"; Asterisk sends the HANGUP line right after in the latter
+        case, so wait a moment for it."""
+        if self.dead:
+            return True
+        try:
+            async with asyncio.timeout(HANGUP_GRACE):
+                await self.hangup_seen.wait()
+        except TimeoutError:
+            return self.dead
+        return True
+
+    async def send_command(self, command: str) -> dict[str, object]:   # panoramisk's signature, kept usable
+        words, _, rest = command.partition(" ")
+        reply = await self.command(words if not rest else command)
+        return {"status_code": reply.code, "result": (reply.result, reply.data), "msg": reply.text}
+
+    # ---- the reader task -----------------------------------------------------------------------
+    async def _read_loop(self) -> None:
+        cause = HangupCause.CALLER_HANGUP
+        try:
+            while True:
+                raw = await self.reader.readline()
+                if not raw.endswith(b"\n"):
+                    break                               # EOF (possibly after a partial line)
+                reply = self._replies.feed_line(raw)
+                if reply is None:
+                    continue
+                if reply == HANGUP:
+                    self.hangup_seen.set()
+                    self._end(HangupCause.CALLER_HANGUP)
+                    continue                            # replies to commands in flight may still come
+                if self._waiting:
+                    self._waiting.popleft().set_result(reply)   # type: ignore[arg-type]
+                elif not self.dead:
+                    log.warning("AGI %s: reply with no command: %r", self.env.uniqueid, reply)
+        except (AgiProtocolError, ValueError, ConnectionError) as exc:
+            log.warning("AGI %s: %s; closing", self.env.uniqueid, exc)
+            cause = HangupCause.FAILED
+        self._end(cause)
+        self._fail_waiting()
+
+    def _end(self, cause: HangupCause) -> None:
+        if self.ended_at is not None:
+            return
+        self.ended_at, self.end_cause = time.time(), cause
+        self.hangup_seen.set()
+        self._fail_waiting()     # the command in flight fails at once (its -1 reply may follow later)
+        for callback in self._on_end:
+            try:
+                callback(self)
+            except Exception:
+                log.exception("AGI end callback failed")
+
+    def _fail_waiting(self) -> None:
+        while self._waiting:
+            future = self._waiting.popleft()
+            if not future.done():
+                future.set_exception(CallEnded(self.end_cause or HangupCause.CALLER_HANGUP))
+
+
+class AgiServer(fast_agi.Application):
+    """``add_route(name, async_fn)``, ``await start(host, port)``, ``await stop()``."""
+
+    def __init__(self, *, header_timeout: float = 5.0, command_timeout: float = 30.0) -> None:
+        super().__init__(default_encoding="utf-8", loop=asyncio.get_running_loop())
+        self.header_timeout = header_timeout
+        self.command_timeout = command_timeout
+        self.fallback: Route | None = None
+        self.rejected = 0                  # connections closed for a bad or missing header
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[object]] = set()
+
+    def add_route(self, path: str, endpoint: Route) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            raise TypeError(f"FastAGI route {path!r}: {endpoint!r} must be an async function")
+        super().add_route(path, endpoint)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self, host: str, port: int) -> None:
+        self._server = await asyncio.start_server(self.handler, host, port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for task in list(self._handlers):
+            task.cancel()
+        if self._handlers:
+            await asyncio.wait(list(self._handlers))
+
+    async def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        session: AgiSession | None = None
+        try:
+            env = await self._read_environment(reader, writer)
+            if env is None:
+                return
+            route = self._route.get(env.route) or self.fallback
+            if route is None:
+                log.error("FastAGI: no route %r (known: %s)", env.route, ", ".join(self._route))
+                return
+            session = AgiSession(self, env, reader, writer, self.command_timeout)
+            session.start()
+            try:
+                await route(session)
+            except CallEnded:
+                pass
+            except Exception:
+                log.exception("FastAGI route %r failed for %s", env.route, env.uniqueid)
+        finally:
+            if session is not None:
+                await session.close()
+            writer.close()
+            self._handlers.discard(task)
+
+    async def _read_environment(self, reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter) -> AgiEnvironment | None:
+        env = EnvironmentReader()
+        peer = writer.get_extra_info("peername")
+        try:
+            async with asyncio.timeout(self.header_timeout):
+                while not env.done:
+                    raw = await reader.readline()
+                    if not raw.endswith(b"\n"):
+                        log.warning("FastAGI %s closed after %d bytes of header", peer, len(raw))
+                        self.rejected += 1
+                        return None
+                    env.feed_line(raw)
+        except TimeoutError:
+            log.warning("FastAGI %s: no complete header within %g s", peer, self.header_timeout)
+        except (AgiProtocolError, ValueError) as exc:        # ValueError: line over the stream limit
+            log.warning("FastAGI %s: %s", peer, exc)
+        except ConnectionError as exc:
+            log.warning("FastAGI %s: %s", peer, exc)
+        else:
+            return env.environment()
+        self.rejected += 1
+        return None
