@@ -16,6 +16,7 @@ from caruso.errors import CarusoError
 
 COMMANDS: list[str] = [
     "caruso.cli.serve",
+    "caruso.cli.script",
     "caruso.cli.services",
     "caruso.cli.version",
 ]
