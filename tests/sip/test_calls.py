@@ -56,3 +56,52 @@ async def test_caller_hears_prompt_and_keys_are_collected(tmp_path: Path) -> Non
     recording = results["recording"]
     assert recording.ended_by == "max_length"
     assert heard(tmp_path / "rec.wav", 440) > 0.3
+
+
+async def test_registered_agent_is_bridged_with_audio_both_ways(tmp_path: Path) -> None:
+    results: dict[str, object] = {}
+
+    async def flow(call: Call) -> None:
+        await call.answer()
+        rang = asyncio.Event()
+        results["bridge"] = await call.bridge("alice", ring_timeout=10, on_ringing=rang.set)
+        results["rang"] = rang.is_set()
+
+    async with running_server(tmp_path, accounts={"alice": "s3cret"}) as server:
+        server.switch.set_inbound_handler(flow)
+        agent = await Phone.start("agent", "--registrar", server.address, "--user", "alice", "--password", "s3cret",
+                                  "--tone", "1000", "--record", str(tmp_path / "agent.wav"), "--answer-after", "0.5")
+        try:
+            await agent.expect("registered")
+            assert await server.switch.registered("alice")
+            caller = await Phone.start("call", server.uri("100"), "--tone", "440",
+                                       "--record", str(tmp_path / "caller.wav"), "--hangup-after", "4")
+            try:
+                await caller.expect("state", state="CONFIRMED")
+                await agent.expect("incoming")
+                await agent.expect("ended")
+                await caller.finish()
+                await agent.finish()
+            finally:
+                await caller.kill()
+        finally:
+            await agent.kill()
+    assert results["rang"] is True
+    assert results["bridge"].hung_up_by == "caller"
+    assert heard(tmp_path / "caller.wav", 1000) > 0.5      # the caller heard the agent
+    assert heard(tmp_path / "agent-0.wav", 440) > 0.5       # the agent heard the caller
+
+
+async def test_wrong_password_is_refused(tmp_path: Path) -> None:
+    async with running_server(tmp_path, accounts={"alice": "s3cret"}) as server:
+        phone = await Phone.start("agent", "--registrar", server.address, "--user", "alice", "--password", "nope",
+                                  "--exit-on-reg-fail")
+        try:
+            failed = await phone.expect("reg_failed")
+            await phone.finish()
+        finally:
+            await phone.kill()
+        assert failed["code"] in (401, 403)
+        # and a call to alice finds nobody registered
+        contacts = await server.switch.registered("alice")
+        assert contacts == []

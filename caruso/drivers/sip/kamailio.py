@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ class KamailioFront:
         return await asyncio.get_running_loop().run_in_executor(None, self._rpc_sync, method, list(params), timeout)
 
     def _rpc_sync(self, method: str, params: list[Any], timeout: float) -> Any:
-        reply_path = tempfile.mktemp(prefix="caruso-rpc-", dir=self.config.run_dir)
+        reply_path = os.path.join(self.config.run_dir, f"reply-{uuid.uuid4().hex[:12]}")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
             sock.bind(reply_path)
@@ -115,6 +116,17 @@ class KamailioFront:
         await self.rpc("htable.delete", "users", username)
         with contextlib.suppress(FrontError):
             await self.rpc("ul.rm", "location", username)
+
+    async def contacts(self, username: str) -> list[str]:
+        try:
+            result = await self.rpc("ul.lookup", "location", username)
+        except FrontError as exc:
+            if "not found" in str(exc).lower():
+                return []
+            raise
+        aor = (result or {}).get("AoR") or result or {}
+        found = aor.get("Contacts", []) if isinstance(aor, dict) else []
+        return [c.get("Contact", {}).get("Address", "") for c in found]
 
     async def set_worker_state(self, address: str, active: bool) -> None:
         await self.rpc("dispatcher.set_state", "a" if active else "ip", 1, f"sip:{address}")

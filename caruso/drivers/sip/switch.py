@@ -101,6 +101,12 @@ class SipSwitch(Switch):
             raise CallError("no front SIP server (sip.front = none): phones cannot register")
         await self._front.set_user(username, password)
 
+    async def registered(self, username: str) -> list[str]:
+        """The contacts the registrar holds for *username* (empty: not registered)."""
+        if self._front is None:
+            return []
+        return await self._front.contacts(username)
+
     async def remove_credentials(self, username: str) -> None:
         if self._front is not None:
             await self._front.remove_user(username)
