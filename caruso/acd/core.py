@@ -110,7 +110,7 @@ class AcdCore(ConfigMixin, ViewsMixin, Engine):
         queue.ewt.answered(call.predicted, waited)
         others = [self.agents[a] for a in call.ringing if a != agent_id]
         call.status, call.agent, call.answered_at, call.ringing = CallStatus.CONNECTED, agent_id, now, ()
-        call.ring_epoch += 1
+        call.ring_epoch = next(self._epoch)
         agent = self.agents[agent_id]
         member = agent.members.get(call.queue)
         if member is not None:

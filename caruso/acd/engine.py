@@ -35,6 +35,7 @@ class Engine:
         self.timers = TimerHeap()
         self._agent_seq = itertools.count(1)
         self._call_seq = itertools.count(1)
+        self._epoch = itertools.count(1)   # epochs are global: a call id may come back (overflow to a queue)
         self._out: list[Output] = []
 
     # ---------------------------------------------------------------- agent state and indexes
@@ -148,7 +149,7 @@ class Engine:
             queue.rr_last = member.key
         call.status = CallStatus.RINGING
         call.ringing = tuple(agent.config.id for agent in agents)
-        call.ring_epoch += 1
+        call.ring_epoch = next(self._epoch)
         for agent in agents:
             agent.call = call.id
             self._set_state(agent, AgentState.RESERVED, call=call.id)
@@ -169,6 +170,7 @@ class Engine:
             return
         now = self.now
         call = CallRuntime(offer, offer.queue, (-offer.priority, next(self._call_seq), offer.id), now, arrived, hops)
+        call.epoch = next(self._epoch)
         self.calls[offer.id] = call
         queue.calls.add(offer.id)
         queue.waiting.add(call.key, 0)
@@ -192,7 +194,7 @@ class Engine:
         queue = self.queues[call.queue]
         call.status = CallStatus.WAITING
         call.ringing = ()
-        call.ring_epoch += 1
+        call.ring_epoch = next(self._epoch)
         call.step = max(call.step, step_at(queue.steps, self.now - call.joined))
         queue.waiting.add(call.key, call.step)
         self._out.append(CallQueued(call.id, call.queue, self.now, queue.waiting.position(call.key),

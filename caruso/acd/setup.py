@@ -48,7 +48,7 @@ class ConfigMixin(_Base):
             call = self.calls[call_id]
             if call.status is CallStatus.CONNECTED:
                 continue
-            call.epoch += 1
+            call.epoch = next(self._epoch)
             call.step = step_at(queue.steps, self.now - call.joined)
             self._schedule_queue_timers(call, queue)
             if call.status is CallStatus.WAITING:
