@@ -81,16 +81,17 @@ class AuthService:
 
     # managing users -----------------------------------------------------------------------------
     async def create_user(self, username: str, password: str, role: Role, *, display_name: str = "",
-                          agent_id: str | None = None, actor: str = "system") -> User:
+                          agent_id: str | None = None, actor: str | None = None,
+                          remote_addr: str | None = None) -> User:
         user = await self.store.create_user(username=username.strip(), role=role,
                                             password_hash=hash_password(password),
                                             display_name=display_name, agent_id=agent_id)
         await self.audit(actor, "user.create", f"user:{user.username}",
-                         {"role": role.value, "agent_id": agent_id})
+                         {"role": role.value, "agent_id": agent_id}, remote_addr=remote_addr)
         return user
 
-    async def update_user(self, user_id: int, *, actor: str, password: str | None = None,
-                          **changes: Any) -> User:
+    async def update_user(self, user_id: int, *, actor: str | None, password: str | None = None,
+                          remote_addr: str | None = None, **changes: Any) -> User:
         if await self.store.get_user(user_id) is None:
             raise UserNotFound(f"no user with id {user_id}")
         if password is not None:
@@ -99,7 +100,7 @@ class AuthService:
         shown = {k: (v.value if isinstance(v, Role) else v) for k, v in changes.items() if k != "password_hash"}
         if password is not None:
             shown["password"] = "changed"
-        await self.audit(actor, "user.update", f"user:{user.username}", shown)
+        await self.audit(actor, "user.update", f"user:{user.username}", shown, remote_addr=remote_addr)
         return user
 
     async def list_users(self) -> list[User]:

@@ -19,6 +19,7 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.pages",
     "caruso.web.login",
     "caruso.web.users_api",
+    "caruso.web.monitor_api",
 ]
 
 

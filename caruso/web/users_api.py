@@ -52,7 +52,7 @@ async def create_user(request: web.Request) -> web.Response:
         user = await request.app[SERVICES].get(keys.AUTH).create_user(
             str(body["username"]), str(body["password"]), _role(body["role"]),
             display_name=str(body.get("display_name", "")), agent_id=body.get("agent_id") or None,
-            actor=current_user(request).username)
+            actor=current_user(request).username, remote_addr=request.remote)
     except ValueError as exc:   # password policy
         raise ApiError(400, "bad_request", str(exc), {"field": "password"}) from exc
     return web.json_response({"user": user.as_dict()}, status=201)
@@ -70,7 +70,7 @@ async def update_user(request: web.Request) -> web.Response:
     user_id = int(request.match_info["id"])
     try:
         user = await request.app[SERVICES].get(keys.AUTH).update_user(
-            user_id, actor=current_user(request).username, **changes)
+            user_id, actor=current_user(request).username, remote_addr=request.remote, **changes)
     except ValueError as exc:
         raise ApiError(400, "bad_request", str(exc)) from exc
     if "password" in changes or changes.get("active") is False or "role" in changes:

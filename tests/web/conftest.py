@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiohttp import ClientSession
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import ClientSession, CookieJar
+from aiohttp.test_utils import TestServer
+from yarl import URL
 
 from caruso import keys
 from caruso.auth.roles import Role
@@ -18,6 +19,7 @@ from caruso.auth.service import AuthService
 from caruso.config import Config
 from caruso.core.manager import ServiceManager
 from caruso.events import EventBus
+from caruso.monitor.service import MonitorService
 from caruso.storage.database import Database
 from caruso.storage.schema.base import Base
 from caruso.storage.users_repository import UsersRepository
@@ -32,9 +34,16 @@ class WebEnv:
     auth: AuthService
     db: Database
     server: TestServer
+    bus: EventBus
+    monitor: MonitorService
 
-    def client(self) -> TestClient:
-        return TestClient(self.server)
+    @property
+    def url(self) -> URL:
+        return self.server.make_url("/")
+
+    def client(self) -> ClientSession:
+        """A browser-like client of its own (cookie jar that accepts 127.0.0.1)."""
+        return ClientSession(base_url=self.server.make_url(""), cookie_jar=CookieJar(unsafe=True))
 
 
 async def make_db(tmp_path: Path) -> Database:
@@ -49,9 +58,12 @@ async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
     db = await make_db(tmp_path)
     services = ServiceManager()
     services.register(keys.CONFIG, Config())
-    services.register(keys.EVENTS, EventBus())
+    bus = EventBus()
+    services.register(keys.EVENTS, bus)
     auth = AuthService(store=UsersRepository(db))
     services.register(keys.AUTH, auth)
+    monitor = MonitorService(bus=bus)
+    services.register(keys.MONITOR, monitor, depends_on=["events"])
     await services.start()
     for name, role in (("alice", Role.ADMIN), ("sam", Role.SUPERVISOR), ("bob", Role.AGENT),
                        ("carol", Role.AGENT)):
@@ -59,19 +71,19 @@ async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
     server = TestServer(create_app(services))
     await server.start_server()
     try:
-        yield WebEnv(services, auth, db, server)
+        yield WebEnv(services, auth, db, server, bus, monitor)
     finally:
         await server.close()
         await services.stop()
         await db.dispose()
 
 
-async def csrf_of(client: TestClient | ClientSession, url: str = "/api/session") -> str:
+async def csrf_of(client: ClientSession, url: str = "/api/session") -> str:
     async with client.get(url) as resp:
         return str((await resp.json())["csrf_token"])
 
 
-async def api_login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+async def api_login(client: ClientSession, username: str, password: str = PASSWORD) -> str:
     """Log in through the JSON API; returns the session's CSRF token."""
     token = await csrf_of(client)
     async with client.post("/api/login", json={"username": username, "password": password},

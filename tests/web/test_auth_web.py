@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from tests.web.conftest import PASSWORD, WebEnv, api_login, csrf_of, hidden_csrf
 
@@ -23,9 +23,9 @@ async def test_login_form_sets_httponly_strict_cookie_and_redirects_by_role(web_
 async def test_session_id_changes_on_login(web_env: WebEnv) -> None:
     async with web_env.client() as client:
         await csrf_of(client)
-        before = client.session.cookie_jar.filter_cookies(client.make_url("/"))["caruso_session"].value
+        before = client.cookie_jar.filter_cookies(web_env.url)["caruso_session"].value
         await api_login(client, "bob")
-        after = client.session.cookie_jar.filter_cookies(client.make_url("/"))["caruso_session"].value
+        after = client.cookie_jar.filter_cookies(web_env.url)["caruso_session"].value
         assert before != after
 
 
@@ -80,13 +80,15 @@ async def test_roles_are_enforced_on_api_and_pages(web_env: WebEnv) -> None:
     async with web_env.client() as anon:
         resp = await anon.get("/api/users")
         assert resp.status == 401 and (await resp.json())["error"] == "unauthorized"
-        resp = await anon.get("/admin", allow_redirects=False)
-        assert resp.status == 302 and resp.headers["Location"] == "/login?next=/admin"
+        resp = await anon.get("/monitor?x=1", allow_redirects=False)
+        assert resp.status == 302 and resp.headers["Location"] == "/login?next=/monitor?x%3D1"
     async with web_env.client() as agent:
         await api_login(agent, "bob")
         resp = await agent.get("/api/users")
         assert resp.status == 403 and (await resp.json())["error"] == "forbidden"
         assert (await agent.get("/api/audit")).status == 403
+        assert (await agent.get("/monitor")).status == 403
+        assert (await agent.get("/api/monitor/snapshot")).status == 403
     async with web_env.client() as supervisor:
         await api_login(supervisor, "sam")
         assert (await supervisor.get("/api/users")).status == 403
@@ -125,11 +127,11 @@ async def test_admin_changes_are_audited_and_revoke_sessions(web_env: WebEnv) ->
 async def test_logout_revokes_the_session_cookie(web_env: WebEnv) -> None:
     async with web_env.client() as client:
         token = await api_login(client, "bob")
-        cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))["caruso_session"].value
+        cookie = client.cookie_jar.filter_cookies(web_env.url)["caruso_session"].value
         resp = await client.post("/logout", data={"csrf_token": token}, allow_redirects=False)
         assert resp.status == 302
-    async with TestClient(web_env.server) as replay:
-        replay.session.cookie_jar.update_cookies({"caruso_session": cookie}, replay.make_url("/"))
+    async with web_env.client() as replay:
+        replay.cookie_jar.update_cookies({"caruso_session": cookie}, web_env.url)
         assert (await (await replay.get("/api/session")).json())["user"] is None
 
 
@@ -144,7 +146,6 @@ async def test_routes_without_an_access_rule_are_refused(web_env: WebEnv) -> Non
         return web.Response(text="secret")
 
     app.router.add_get("/leaky", leaky)
-    from aiohttp.test_utils import TestServer
     async with TestClient(TestServer(app)) as client:
         resp = await client.get("/leaky")
         assert resp.status == 403 and "secret" not in await resp.text()
