@@ -68,6 +68,19 @@ class AsteriskSettings:
     ami_secret: str = ""
     fastagi_host: str = "127.0.0.1"
     fastagi_port: int = 4573
+    # the address Asterisk uses to reach our FastAGI server in outbound calls (default: fastagi_host)
+    fastagi_advertise_host: str = ""
+    outbound_route: str = "outbound"          # AGI(agi://host:port/<this>) for originated calls
+    transfer_context: str = "caruso-transfer"  # dialplan context blind transfers are redirected to
+    trunk: str = ""                           # PJSIP endpoint for external numbers: PJSIP/<number>@<trunk>
+    max_extension_digits: int = 6             # longer targets are external numbers
+    connect_timeout: float = 5.0
+    action_timeout: float = 10.0
+    ping_interval: float = 20.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+    header_timeout: float = 5.0               # a FastAGI peer must send its whole header within this
+    command_timeout: float = 30.0             # default time-out of one AGI command
 
 
 @dataclass(frozen=True)
