@@ -50,7 +50,12 @@ class AuthService:
         if self._store is None and self._services is not None:
             from caruso.storage.users_repository import UsersRepository
 
-            self._store = UsersRepository(self._services.get(keys.STORAGE))
+            self._store = UsersRepository(self._services.get(keys.STORAGE).database)
+            config = self._services.find(keys.CONFIG)
+            if config is not None and config.server.demo:
+                from caruso.auth.demo import create_demo_users
+
+                await create_demo_users(self)
         yield
 
     def health(self) -> Health:
