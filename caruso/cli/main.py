@@ -19,6 +19,7 @@ COMMANDS: list[str] = [
     "caruso.cli.script",
     "caruso.cli.services",
     "caruso.cli.version",
+    "caruso.cli.users",
 ]
 
 
