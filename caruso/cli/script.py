@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import shutil
 import subprocess
@@ -100,7 +101,14 @@ def run(args: argparse.Namespace) -> int:
         if found is None:
             raise CarusoError(f"no Customer with {attr} = {value!r} in the data (give it with --data)")
         objects["customer"] = found
-    interpreter = Interpreter(ScriptSet(scripts), clock=time.time)
+    clock = time.time
+    if args.at:
+        try:
+            fixed = datetime.datetime.fromisoformat(args.at).timestamp()
+        except ValueError as exc:
+            raise CarusoError(f"--at wants an ISO date and time, e.g. 2026-11-23T10:30: {exc}") from exc
+        clock = lambda: fixed  # noqa: E731
+    interpreter = Interpreter(ScriptSet(scripts), clock=clock)
     interactive = args.answers is None
 
     def emit(event: dict[str, Any]) -> None:
@@ -155,6 +163,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     g = r.add_mutually_exclusive_group()
     g.add_argument("--data", metavar="DATA.json", help="business objects, records and service results, no database")
     r.add_argument("--customer", metavar="ATTR=VALUE", help="the customer (from the --data records) to run for")
+    r.add_argument("--at", metavar="YYYY-MM-DDTHH:MM", help="run as if it were this local time (business hours)")
     r.set_defaults(func=run)
 
     gr = cmds.add_parser("graph", help="draw the script: steps and transitions with their conditions")

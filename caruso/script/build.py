@@ -131,7 +131,7 @@ class Builder:
                 texts.append(m.Text(self.template_text(child), frozenset((child.get("for") or "").split())))
             elif child.tag == "audio":
                 fallback = self.template_text(child) if (child.text or "").strip() else None
-                audio.append(m.Audio(child.get("src"), fallback))
+                audio.append(m.Audio(self.template_attr(child, "src"), fallback))
         for t in texts:
             bad = t.channels - set(m.CHANNELS)
             if bad:

@@ -31,7 +31,7 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Audio:
-    src: str
+    src: Template  # may interpolate, e.g. prompts/{lang}/closed.wav
     fallback: Template | None  # spoken (TTS) when the file cannot be played
 
 

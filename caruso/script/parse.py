@@ -58,7 +58,7 @@ class Source:
         if attr is not None:
             m = re.compile(r"\s" + re.escape(attr) + r"\s*=\s*[\"']").search(self.text, start)
             if m is not None:
-                return self.offset_to_pos(m.end() + inside)
+                return self.offset_to_pos(self._raw(m.end(), inside))
         return self.offset_to_pos(start)
 
     def text_where(self, el: etree._Element, inside: int = 0) -> tuple[int, int]:
@@ -67,7 +67,19 @@ class Source:
         if start is None:
             return (el.sourceline or 1), 1
         gt = self.text.find(">", start)
-        return self.offset_to_pos(gt + 1 + inside)
+        return self.offset_to_pos(self._raw(gt + 1, inside))
+
+    def _raw(self, start: int, decoded: int) -> int:
+        """Offset in the file of the *decoded*-th character of the value or text starting at *start*
+        (``&gt;`` and other references are one character once parsed)."""
+        pos = start
+        for _ in range(decoded):
+            if self.text.startswith("&", pos):
+                end = self.text.find(";", pos)
+                pos = end + 1 if end > 0 else pos + 1
+            else:
+                pos += 1
+        return pos
 
 
 def _index_elements(text: str, root: etree._Element) -> dict[etree._Element, int]:
@@ -92,11 +104,12 @@ def read_source(path: str | Path, data: bytes | None = None) -> Source:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise ScriptLoadError([Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}")]) from exc
+    parser = _parser()  # its own error log: libxml2's global log also holds other files' errors
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        problems = [Problem(file, e.line or 1, (e.column or 0) + 1 if e.column else 1, e.message.strip())
-                    for e in exc.error_log if e.level_name in ("ERROR", "FATAL")]
+        problems = [Problem(file, e.line or 1, max(e.column, 1), e.message.strip())
+                    for e in parser.error_log if e.level_name in ("ERROR", "FATAL")]
         if not problems:
             line, col = exc.position if exc.position else (1, 1)
             problems = [Problem(file, line or 1, col or 1, str(exc))]

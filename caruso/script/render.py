@@ -20,7 +20,7 @@ def render_content(content: m.Content, channel: str, scope: Scope) -> tuple[str 
     if channel == "voice":
         for a in content.audio:
             spoken = a.fallback.render(scope) if a.fallback is not None else text
-            audio.append({"src": a.src, "text": spoken})
+            audio.append({"src": a.src.render(scope), "text": spoken})
     return text, audio
 
 

@@ -1,0 +1,59 @@
+"""Fixtures of the script-engine tests: the shipped scripts, the demo data, a CLI runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caruso import paths
+from caruso.cli.main import main
+from caruso.script import load_files
+from caruso.script.interpreter import Interpreter, ScriptSet
+
+HERE = Path(__file__).parent
+DATA = HERE / "data" / "utility.json"
+SCRIPTS = paths.shipped("scripts_xml")
+
+
+@pytest.fixture(scope="session")
+def shipped() -> dict[str, Any]:
+    result = load_files(sorted(SCRIPTS.glob("*.xml")))
+    assert not result.problems, "\n".join(map(str, result.problems))
+    return result.scripts
+
+
+@pytest.fixture
+def interpreter(shipped: dict[str, Any]) -> Interpreter:
+    now = 1_795_000_000.0  # fixed clock: a run is deterministic
+    return Interpreter(ScriptSet(shipped), clock=lambda: now)
+
+
+@pytest.fixture
+def demo_data() -> dict[str, Any]:
+    return json.loads(DATA.read_text())
+
+
+CliResult = tuple[int, list[dict[str, Any]], str]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Callable[..., CliResult]:
+    """Run ``caruso ARGS`` in-process; returns (exit code, JSON lines of stdout, stderr)."""
+
+    def run(*args: str, answers: dict[str, Any] | None = None) -> CliResult:
+        argv = list(args)
+        if answers is not None:
+            file = tmp_path / "answers.json"
+            file.write_text(json.dumps(answers))
+            argv += ["--answers", str(file)]
+        capsys.readouterr()
+        code = main(argv)
+        out = capsys.readouterr()
+        lines = [json.loads(line) for line in out.out.splitlines() if line.startswith("{")]
+        return code, lines, out.out + out.err
+
+    return run
