@@ -15,6 +15,8 @@ from caruso import __version__
 from caruso.errors import CarusoError
 
 COMMANDS: list[str] = [
+    "caruso.cli.db",
+    "caruso.cli.objects",
     "caruso.cli.serve",
     "caruso.cli.script",
     "caruso.cli.services",

@@ -6,6 +6,7 @@ whatever DOCTYPE a file carries.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -127,9 +128,8 @@ def parse_model_text(text: str, file: str = "<string>", *, country: str = "FR") 
     try:
         root = etree.fromstring(text.encode("utf-8"), _parser())
     except etree.XMLSyntaxError as exc:
-        entry = exc.error_log.last_error if exc.error_log else None
-        line, col = (entry.line, entry.column) if entry is not None else exc.position
-        message = entry.message if entry is not None else str(exc)
+        line, col = exc.position  # the error that stopped the parser (exc.error_log may hold older ones)
+        message = re.sub(r", line \d+, column \d+$", "", exc.msg or str(exc))
         raise ModelError(f"not well-formed XML: {message}", file=file, line=line, column=max(col, 1)) from None
     dtd = _dtd()
     if not dtd.validate(root):

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
@@ -141,6 +142,8 @@ class BusinessObjects:
                 row = (await conn.execute(stmt)).mappings().one()
             except IntegrityError as exc:
                 raise DuplicateObject(f"cannot create {name}: {_reason(exc)}") from exc
+            if obj.key_attribute.generated and prepared.get(obj.key) is not None:
+                await self._sync_sequence(conn, obj, table)
         return self._object_from(obj, row)
 
     async def create_many(self, name: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -154,7 +157,20 @@ class BusinessObjects:
                 await conn.execute(insert(table), batch)
             except IntegrityError as exc:
                 raise DuplicateObject(f"cannot create {name}: {_reason(exc)}") from exc
+            if obj.key_attribute.generated and any(row.get(obj.key) is not None for row in batch):
+                await self._sync_sequence(conn, obj, table)
         return len(batch)
+
+    async def _sync_sequence(self, conn: AsyncConnection, obj: ObjectDef, table: Table) -> None:
+        """Explicit keys were inserted into a generated key: move PostgreSQL's sequence past them."""
+        if self.db.dialect != "postgresql":
+            return  # SQLite continues after the largest key by itself
+        column = table.c[obj.key]
+        sequence = (await conn.execute(select(func.pg_get_serial_sequence(
+            _quoted(conn, table.name), column.name)))).scalar_one()
+        if sequence is not None:
+            top = (await conn.execute(select(func.max(column)))).scalar_one()
+            await conn.execute(select(func.setval(sequence, top or 1, top is not None)))
 
     async def update(self, name: str, key: Any, values: Mapping[str, Any]) -> BusinessObject:
         obj, table = self._object(name)
@@ -221,6 +237,11 @@ class BusinessObjects:
     def _object_from(obj: ObjectDef, row: Mapping[str, Any]) -> BusinessObject:
         values = {name: from_db(attr, row[name]) for name, attr in obj.attributes.items()}
         return BusinessObject(obj.name, values[obj.key], values)
+
+
+def _quoted(conn: AsyncConnection, table_name: str) -> str:
+    """The table name as pg_get_serial_sequence wants it: quoted as an identifier."""
+    return conn.dialect.identifier_preparer.quote_identifier(table_name)
 
 
 def _reason(exc: IntegrityError) -> str:
