@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from caruso.config import Config
+from caruso.core.descriptors import ServiceContext
+from caruso.core.manager import ServiceManager
+from caruso.core.settings import build
 from caruso.drivers.sip import audio
 from caruso.telephony.interface import Call, Prompt
+from caruso.tts import TtsService
 from tests.sip.support import Phone, running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("sip_tools")]
@@ -105,3 +110,27 @@ async def test_wrong_password_is_refused(tmp_path: Path) -> None:
         # and a call to alice finds nobody registered
         contacts = await server.switch.registered("alice")
         assert contacts == []
+
+
+async def test_text_prompt_is_spoken_by_tts(tmp_path: Path) -> None:
+    tts = TtsService(ServiceContext("tts", build(Config, {"server": {"data_dir": str(tmp_path)}}), None,
+                                    ServiceManager()))
+    played = asyncio.Event()
+
+    async def flow(call: Call) -> None:
+        await call.answer()
+        await call.play(Prompt(text="Thank you for calling Caruso."))
+        played.set()
+        await call.hangup()
+
+    async with running_server(tmp_path, extra={"tts": tts}) as server:
+        server.switch.set_inbound_handler(flow)
+        phone = await Phone.start("call", server.uri("100"), "--record", str(tmp_path / "heard.wav"))
+        try:
+            await phone.expect("ended")
+            await phone.finish()
+        finally:
+            await phone.kill()
+    assert played.is_set() and tts.rendered == 1
+    samples, rate = audio.read_samples(tmp_path / "heard.wav")
+    assert len(samples) > rate and audio.rms(samples) > 300
