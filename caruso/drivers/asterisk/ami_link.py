@@ -64,6 +64,7 @@ class _Pending:
     fields: Fields
     idempotent: bool
     future: asyncio.Future[ActionReply]
+    action_id: str | None = None
 
 
 class AmiLink:
@@ -102,15 +103,16 @@ class AmiLink:
             await self._up.wait()
 
     async def send(self, action: str, fields: Fields | None = None, *, timeout: float | None = None,
-                   idempotent: bool = False, check: bool = True) -> ActionReply:
+                   idempotent: bool = False, check: bool = True, action_id: str | None = None) -> ActionReply:
         """Send an action and wait for its whole reply (list replies included).
 
         While the link is down a non-idempotent action fails at once (``AmiNotConnected``); an idempotent
         one waits for the link within its time-out.  ``check`` turns ``Response: Error`` into
-        ``AmiActionFailed``.
+        ``AmiActionFailed``.  *action_id* is for actions whose later events carry it (OriginateResponse).
         """
         timeout = self.options.action_timeout if timeout is None else timeout
-        pending = _Pending(action, dict(fields or {}), idempotent, asyncio.get_running_loop().create_future())
+        pending = _Pending(action, dict(fields or {}), idempotent, asyncio.get_running_loop().create_future(),
+                           action_id)
         try:
             async with asyncio.timeout(timeout):
                 if not self.is_up and action != "Login":
@@ -245,7 +247,7 @@ class AmiLink:
         writer = self._writer
         if writer is None or writer.is_closing():
             raise AmiNotConnected(f"AMI link is {self.state}; {pending.action} not sent")
-        action_id = f"caruso-{self._prefix}-{next(self._ids)}"
+        action_id = pending.action_id or f"caruso-{self._prefix}-{next(self._ids)}"
         self._pending[action_id] = pending
         self._collector.expect(action_id)
         writer.write(serialize_action(pending.action, action_id, pending.fields))

@@ -51,6 +51,8 @@ class AgiSession(fast_agi.Request):
         self._lock = asyncio.Lock()
         self._reader_task: asyncio.Task[None] | None = None
         self._on_end: list[Callable[[AgiSession], None]] = []
+        self._socket_open = True
+        self._owed = 0
 
     @property
     def dead(self) -> bool:
@@ -69,11 +71,20 @@ class AgiSession(fast_agi.Request):
         self.writer.close()
         self._end(HangupCause.NORMAL)
 
-    async def command(self, words: str, *arguments: str, timeout: float | None = None) -> AgiReply:
-        """Send one command, return its 200 reply; 510/520 raise AgiError, a dead channel CallEnded."""
+    def mark_gone(self, cause: HangupCause) -> None:
+        """The channel is gone (AMI said so, or Caruso hung up): fail the command in flight now."""
+        self._end(cause)
+
+    async def command(self, words: str, *arguments: str, timeout: float | None = None,
+                      hangup_ok: bool = False) -> AgiReply:
+        """Send one command, return its 200 reply; 510/520 raise AgiError, a dead channel CallEnded.
+
+        ``hangup_ok``: the command makes sense on a channel that hung up (GET VARIABLE after Dial, the
+        end of a RECORD FILE): it is still sent while the socket is open, and ``result=-1`` is returned.
+        """
         line = format_command(words, arguments)
         async with self._lock:
-            if self.dead:
+            if self.dead and not (hangup_ok and self._socket_open):
                 raise CallEnded(self.end_cause or HangupCause.NORMAL, f"channel gone; {words} not sent")
             future: asyncio.Future[AgiReply] = asyncio.get_running_loop().create_future()
             self._waiting.append(future)
@@ -87,7 +98,7 @@ class AgiSession(fast_agi.Request):
                 self.writer.close()
                 raise AgiTimeout(words, f"no reply within {limit:g} s") from exc
         if reply.code == 200:
-            if reply.result == "-1" and await self._gone_after_failure():
+            if reply.result == "-1" and not hangup_ok and await self._gone_after_failure():
                 raise CallEnded(self.end_cause or HangupCause.CALLER_HANGUP, f"{words}: caller hung up")
             return reply
         if reply.code == 510:
@@ -131,13 +142,16 @@ class AgiSession(fast_agi.Request):
                     self.hangup_seen.set()
                     self._end(HangupCause.CALLER_HANGUP)
                     continue                            # replies to commands in flight may still come
-                if self._waiting:
+                if self._owed:
+                    self._owed -= 1                     # the late reply to a command already failed
+                elif self._waiting:
                     self._waiting.popleft().set_result(reply)   # type: ignore[arg-type]
                 elif not self.dead:
                     log.warning("AGI %s: reply with no command: %r", self.env.uniqueid, reply)
         except (AgiProtocolError, ValueError, ConnectionError) as exc:
             log.warning("AGI %s: %s; closing", self.env.uniqueid, exc)
             cause = HangupCause.FAILED
+        self._socket_open = False
         self._end(cause)
         self._fail_waiting()
 
@@ -156,6 +170,7 @@ class AgiSession(fast_agi.Request):
     def _fail_waiting(self) -> None:
         while self._waiting:
             future = self._waiting.popleft()
+            self._owed += 1                             # Asterisk still answers it; skip that reply
             if not future.done():
                 future.set_exception(CallEnded(self.end_cause or HangupCause.CALLER_HANGUP))
 

@@ -91,6 +91,7 @@ class FakeAgiCall:
     caller_name: str = "Caruso One"
     channel: str = ""
     prompt_seconds: float = 0.0
+    record_seconds: float = 0.05        # how long the caller speaks before silence ends a recording
     dial: dict[str, tuple[str, float]] = field(default_factory=dict)    # target -> (DIALSTATUS, talk s)
     variables: dict[str, str] = field(default_factory=dict)
     commands: list[str] = field(default_factory=list)
@@ -101,6 +102,7 @@ class FakeAgiCall:
         self._keys: asyncio.Queue[str] = asyncio.Queue()
         self._hangup = asyncio.Event()
         self._writer: asyncio.StreamWriter | None = None
+        self._reader: asyncio.StreamReader | None = None
         self.channel = self.channel or f"PJSIP/trunk-{self.uniqueid}"
 
     def press(self, keys: str) -> None:
@@ -122,7 +124,7 @@ class FakeAgiCall:
 
     async def run(self) -> None:
         reader, writer = await asyncio.open_connection(self.host, self.port)
-        self._writer, self._busy = writer, False
+        self._reader, self._writer, self._busy = reader, writer, False
         values = {"agi_network_script": self.route, "agi_request": f"agi://{self.host}:{self.port}/{self.route}",
                   "agi_channel": self.channel, "agi_uniqueid": self.uniqueid, "agi_callerid": self.caller,
                   "agi_calleridname": self.caller_name}
@@ -157,7 +159,7 @@ class FakeAgiCall:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while True:
-            if self._hangup.is_set():
+            if self._hangup.is_set() or (self._reader is not None and self._reader.at_eof()):
                 return None
             if not self._keys.empty() and digits:
                 key = self._keys.get_nowait()
@@ -203,7 +205,7 @@ class FakeAgiCall:
         if words == "RECORD FILE":
             path, fmt, escape = args[0], args[1], args[2]
             seconds = int(args[3]) / 1000 if len(args) > 3 and int(args[3]) > 0 else 1.0
-            key = await self._wait(min(seconds, self.prompt_seconds or seconds), escape)
+            key = await self._wait(min(seconds, self.record_seconds), escape)
             target = Path(f"{path}.{fmt}")
             if target.parent.is_dir():
                 target.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt ")

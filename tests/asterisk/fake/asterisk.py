@@ -1,0 +1,85 @@
+"""The whole fake Asterisk: the AMI server and the FastAGI calls it places into Caruso, sharing one model
+of channels, so that a caller hanging up shows on both sides (AGI ``HANGUP`` line, AMI ``Hangup`` event).
+
+Control API: ``incoming(...)`` (a call enters the dialplan and reaches ``AGI(agi://caruso/inbound)``),
+``caller_hangs_up(call)``, ``channel_gone_silently(uid)`` (ended while nobody watched), plus the AMI
+controls on ``ami`` (``drop``, ``go_down``/``come_back``, ``send_burst``, ``originate_outcomes``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+from caruso.drivers.asterisk.ami_protocol import AmiMessage
+from tests.asterisk.fake.agi import FakeAgiCall
+from tests.asterisk.fake.ami import FakeAmi, FakeChannel
+
+
+class FakeAsterisk:
+    def __init__(self, *, secret: str = "caruso") -> None:
+        self.ami = FakeAmi(secret=secret, login_fail_delay=0.05)
+        self.calls: dict[str, FakeAgiCall] = {}
+        self.agi_host = "127.0.0.1"
+        self.agi_port = 0                      # Caruso's FastAGI port, set by the test
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._serial = 0
+
+    async def start(self) -> None:
+        self.ami.on_answer = self._answered
+        self.ami.on_playdtmf = self._playdtmf
+        await self.ami.start()
+
+    async def stop(self) -> None:
+        for call in self.calls.values():
+            call.hang_up()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))
+        await self.ami.stop()
+
+    def incoming(self, *, route: str = "inbound", caller: str = "5551001", **options: object) -> FakeAgiCall:
+        self._serial += 1
+        uniqueid = f"1795419900.{self._serial}"
+        channel = FakeChannel(uniqueid, f"PJSIP/trunk-{self._serial:08x}", caller=caller)
+        self.ami.add_channel(channel)
+        call = FakeAgiCall(self.agi_host, self.agi_port, uniqueid=uniqueid, route=route, caller=caller,
+                           channel=channel.name, **options)  # type: ignore[arg-type]
+        self._run(call)
+        return call
+
+    def caller_hangs_up(self, call: FakeAgiCall, cause: str = "16") -> None:
+        call.hang_up()
+        self.ami.hangup_channel(call.uniqueid, cause=cause)
+
+    def channel_gone_silently(self, uniqueid: str) -> None:
+        """The channel disappears and nobody is told (it ended while the AMI link was down and the AGI
+        side never got its HANGUP line)."""
+        self.ami.channels.pop(uniqueid, None)
+
+    def _run(self, call: FakeAgiCall) -> None:
+        self.calls[call.uniqueid] = call
+
+        async def runner() -> None:
+            try:
+                await call.run()
+            finally:
+                self.ami.hangup_channel(call.uniqueid)   # Caruso closed the AGI: the channel ends
+
+        task = asyncio.create_task(runner(), name=f"fake-agi-{call.uniqueid}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _answered(self, channel: FakeChannel, action: AmiMessage) -> None:
+        url = urlparse(action.get("Data"))
+        call = FakeAgiCall(url.hostname or "127.0.0.1", url.port or 4573, uniqueid=channel.uniqueid,
+                           route=url.path.strip("/"), caller=channel.caller, channel=channel.name)
+        self._run(call)
+
+    def _playdtmf(self, channel: str, digit: str) -> None:
+        for call in self.calls.values():
+            if call.channel == channel:
+                call.press(digit)
