@@ -111,6 +111,9 @@ class MailSettings:
     username: str = ""
     password: str = ""
     starttls: bool = False
+    # implicit TLS (SMTPS, usually port 465) instead of STARTTLS
+    use_tls: bool = False
+    timeout: float = 15.0
 
 
 @dataclass(frozen=True)
