@@ -57,13 +57,10 @@ async def import_csv(objects: BusinessObjects, name: str, path: Path, *, delimit
     file = str(path)
     report = ImportReport(file, name)
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        sample = fh.read(4096)
-        fh.seek(0)
-        if delimiter is None:
-            try:
-                delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-            except csv.Error:
-                delimiter = ","
+        if delimiter is None:  # the header's most frequent separator
+            first = fh.readline()
+            fh.seek(0)
+            delimiter = max(",;\t", key=first.count)
         reader = csv.reader(fh, delimiter=delimiter)
         try:
             header = next(reader)

@@ -124,8 +124,10 @@ class BusinessObjects:
         if partial:
             return out
         for attr in obj.attributes.values():
+            if attr.required and out.get(attr.name) == "":
+                raise InvalidValue(obj.name, attr.name, "", f"value: {attr.name} is required")
             if out.get(attr.name) is None:
-                if attr.default is not None and attr.name not in out:
+                if attr.default is not None:  # not given, or empty: the declared default
                     out[attr.name] = attr.default
                 elif attr.generated:
                     out.pop(attr.name, None)
@@ -179,7 +181,7 @@ class BusinessObjects:
         if obj.key in prepared and prepared.pop(obj.key) != key_value:
             raise InvalidValue(obj.name, obj.key, values[obj.key], "value: the key cannot be changed")
         for attr_name, value in prepared.items():
-            if value is None and obj.attributes[attr_name].required:
+            if value in (None, "") and obj.attributes[attr_name].required:
                 raise InvalidValue(obj.name, attr_name, None, f"value: {attr_name} is required")
         async with self.db.engine.begin() as conn:
             if prepared:
