@@ -20,6 +20,7 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.login",
     "caruso.web.users_api",
     "caruso.web.monitor_api",
+    "caruso.web.reports_api",
 ]
 
 

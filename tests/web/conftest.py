@@ -16,13 +16,13 @@ from yarl import URL
 from caruso import keys
 from caruso.auth.roles import Role
 from caruso.auth.service import AuthService
-from caruso.config import Config
+from caruso.config import Config, load_config
+from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
 from caruso.events import EventBus
 from caruso.monitor.service import MonitorService
 from caruso.storage.database import Database
-from caruso.storage.schema.base import Base
-from caruso.storage.users_repository import UsersRepository
+from caruso.storage.service import StorageManager
 from caruso.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -46,25 +46,25 @@ class WebEnv:
         return ClientSession(base_url=self.server.make_url(""), cookie_jar=CookieJar(unsafe=True))
 
 
-async def make_db(tmp_path: Path) -> Database:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
-    async with db.connect() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    return db
+def test_config(tmp_path: Path) -> Config:
+    return load_config(env={"CARUSO_SERVER__DATA_DIR": str(tmp_path), "CARUSO_SERVER__TELEPHONY": "none"})
 
 
 @pytest.fixture
 async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
-    db = await make_db(tmp_path)
+    config = test_config(tmp_path)
     services = ServiceManager()
-    services.register(keys.CONFIG, Config())
+    services.register(keys.CONFIG, config)
     bus = EventBus()
     services.register(keys.EVENTS, bus)
-    auth = AuthService(store=UsersRepository(db))
-    services.register(keys.AUTH, auth)
+    storage = StorageManager(ServiceContext("storage", config, None, services))
+    services.register(keys.STORAGE, storage, depends_on=["events"])
+    auth = AuthService(ServiceContext("auth", config, None, services))
+    services.register(keys.AUTH, auth, depends_on=["storage"])
     monitor = MonitorService(bus=bus)
     services.register(keys.MONITOR, monitor, depends_on=["events"])
     await services.start()
+    db = storage.database
     for name, role in (("alice", Role.ADMIN), ("sam", Role.SUPERVISOR), ("bob", Role.AGENT),
                        ("carol", Role.AGENT)):
         await auth.create_user(name, PASSWORD, role)
@@ -75,7 +75,6 @@ async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
     finally:
         await server.close()
         await services.stop()
-        await db.dispose()
 
 
 async def csrf_of(client: ClientSession, url: str = "/api/session") -> str:
