@@ -57,3 +57,36 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Callable[..., Cli
         return code, lines, out.out + out.err
 
     return run
+
+
+class MailSink:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              message_from_bytes(envelope.content, policy=default)))
+        return "250 OK"
+
+
+@pytest.fixture
+async def smtp_server() -> Any:
+    """A real SMTP server (aiosmtpd) on a free loopback port, in the test's event loop."""
+    import asyncio
+
+    from aiosmtpd.smtp import SMTP
+
+    sink = MailSink()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(sink, hostname="localhost"), "127.0.0.1", 0)
+    sink.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    try:
+        yield sink
+    finally:
+        server.close()
+        await server.wait_closed()
