@@ -123,8 +123,12 @@ class Call(abc.ABC):
 
     @abc.abstractmethod
     async def bridge(self, target: str, *, ring_timeout: float = 20.0, caller_id: str | None = None,
-                     on_ringing: Callable[[], None] | None = None) -> BridgeResult:
+                     on_ringing: Callable[[], None] | None = None,
+                     on_answered: Callable[[], None] | None = None) -> BridgeResult:
         """Dial *target* and, on answer, connect it with this call until one side hangs up.
+
+        *on_ringing* is called when the target rings, *on_answered* when it answers (before the talk,
+        so that the ACD can mark the agent busy while the bridge goes on).
 
         Raises DialFailed (busy, no answer, rejected, failed) if the target does not answer.
         """

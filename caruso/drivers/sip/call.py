@@ -266,7 +266,8 @@ class SipCall(Call):
         return Recording(path, length, reason)
 
     async def bridge(self, target: str, *, ring_timeout: float = 20.0, caller_id: str | None = None,
-                     on_ringing: Callable[[], None] | None = None) -> BridgeResult:
+                     on_ringing: Callable[[], None] | None = None,
+                     on_answered: Callable[[], None] | None = None) -> BridgeResult:
         self._check()
         leg = await self._switch.dial_leg(self._link, target, caller_id=caller_id or self.caller,
                                           variables={"parent": self.id})
@@ -284,6 +285,8 @@ class SipCall(Call):
             await leg.hangup()
             self._check()
             raise
+        if on_answered is not None:
+            on_answered()
         ends = {asyncio.ensure_future(self.wait_ended()), asyncio.ensure_future(leg.wait_ended())}
         try:
             done, pending = await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
