@@ -101,6 +101,8 @@ class ScriptSettings:
     # extra folder of dialog scripts, beside the shipped scripts_xml/
     directory: Path | None = None
     watch: bool = True
+    # how often the folders are checked for changed scripts
+    poll_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
