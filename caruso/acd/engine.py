@@ -175,7 +175,7 @@ class Engine:
         queue.calls.add(offer.id)
         queue.waiting.add(call.key, 0)
         position = queue.waiting.position(call.key)
-        call.predicted = queue.ewt.estimate(position, queue.staffed)
+        call.predicted = queue.ewt.estimate(position, queue.staffed, len(queue.ready[0]))
         self._schedule_queue_timers(call, queue)
         self._out.append(CallQueued(offer.id, offer.queue, now, position, call.predicted))
         self._match_call(call)
@@ -200,13 +200,15 @@ class Engine:
         self._out.append(CallQueued(call.id, call.queue, self.now, queue.waiting.position(call.key),
                                     self._ewt(call, queue), requeued=True))
         max_wait = queue.config.max_wait
-        if max_wait is not None and not call.callback and self.now - call.joined >= max_wait:
+        if self._is_empty(queue, queue.config.leave_empty):
+            self._overflow(call, "leave_empty")
+        elif max_wait is not None and not call.callback and self.now - call.joined >= max_wait:
             self._overflow(call, "max_wait")
         else:
             self._match_call(call)
 
     def _ewt(self, call: CallRuntime, queue: QueueRuntime) -> float:
-        return queue.ewt.estimate(queue.waiting.position(call.key), queue.staffed)
+        return queue.ewt.estimate(queue.waiting.position(call.key), queue.staffed, len(queue.ready[call.step]))
 
     def _forget(self, call: CallRuntime) -> None:
         del self.calls[call.id]

@@ -1,6 +1,6 @@
 """Estimated wait time of a queue, corrected by what actually happened, with its error as a metric.
 
-Raw estimate for the caller at position p (1 = next): p x AHT / N, where AHT is the moving average of
+Raw estimate for the caller at position p (1 = next), with r eligible agents ready: (p - r) x AHT / N, where AHT is the moving average of
 handle times (talk + wrap-up) and N the agents staffing the queue (logged in, not paused) — the mean time
 for p calls to finish when N agents work in parallel.  The raw figure is multiplied by a correction factor,
 the moving average of actual / predicted wait over recently answered calls (clamped to 0.25..4).  Each
@@ -21,10 +21,12 @@ class EwtEstimator:
     abs_error_sum: float = 0.0
     error_sum: float = 0.0
 
-    def estimate(self, position: int, staffed: int) -> float:
-        if position <= 0:
+    def estimate(self, position: int, staffed: int, ready: int = 0) -> float:
+        """``ready``: agents free to take this call now (they serve the first ``ready`` callers at once)."""
+        ahead = position - ready
+        if ahead <= 0:
             return 0.0
-        return position * self.aht / max(staffed, 1) * self.correction
+        return ahead * self.aht / max(staffed, 1) * self.correction
 
     def handled(self, seconds: float) -> None:
         self.aht += self.alpha * (seconds - self.aht)

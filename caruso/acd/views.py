@@ -76,7 +76,7 @@ class ViewsMixin(_Base):
         return QueueView(queue_id, waiting, len(queue.calls) - waiting, queue.logged_in, queue.staffed,
                          len(queue.ready[-1]), stats.offered, stats.answered, stats.abandoned, stats.overflowed,
                          stats.service_level(), stats.wait_sum / stats.answered if stats.answered else 0.0,
-                         ewt.estimate(waiting + 1, queue.staffed), ewt.mean_abs_error, ewt.mean_error)
+                         ewt.estimate(waiting + 1, queue.staffed, len(queue.ready[0])), ewt.mean_abs_error, ewt.mean_error)
 
     def call_view(self, call_id: str) -> CallView:
         call = self.calls.get(call_id)
@@ -86,7 +86,7 @@ class ViewsMixin(_Base):
         if call.status is CallStatus.WAITING:
             queue = self.queues[call.queue]
             position = queue.waiting.position(call.key)
-            ewt = queue.ewt.estimate(position, queue.staffed)
+            ewt = queue.ewt.estimate(position, queue.staffed, len(queue.ready[call.step]))
         return CallView(call_id, call.queue, call.status.value, position, ewt, call.agent, call.callback)
 
     def waiting_calls(self, queue_id: str) -> list[str]:
