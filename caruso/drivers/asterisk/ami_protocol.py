@@ -23,20 +23,34 @@ class AmiProtocolError(ValueError):
     """The peer sent something that is not AMI."""
 
 
-@dataclass(frozen=True, slots=True)
 class AmiMessage:
-    """One AMI message: its headers in order (keys may repeat, e.g. ``Output:`` or ``Variable:``)."""
+    """One AMI message: its headers in order (keys may repeat, e.g. ``Output:`` or ``Variable:``).
 
-    headers: tuple[tuple[str, str], ...]
-    _index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    Look-ups are case-insensitive; with repeated keys the first wins (``get_all`` has them all).
+    """
+
+    __slots__ = ("headers", "_index")
+
+    def __init__(self, headers: tuple[tuple[str, str], ...], index: dict[str, str] | None = None) -> None:
+        self.headers = headers
+        if index is None:
+            index = {}
+            for key, value in headers:
+                index.setdefault(key.lower(), value)
+        self._index = index
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, str]]) -> AmiMessage:
-        headers = tuple(pairs)
-        index: dict[str, str] = {}
-        for key, value in headers:
-            index.setdefault(key.lower(), value)   # the first of repeated keys wins
-        return cls(headers, index)
+        return cls(tuple(pairs))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AmiMessage) and self.headers == other.headers
+
+    def __hash__(self) -> int:
+        return hash(self.headers)
+
+    def __repr__(self) -> str:
+        return f"AmiMessage({self.headers!r})"
 
     def get(self, key: str, default: str = "") -> str:
         return self._index.get(key.lower(), default)
@@ -53,15 +67,15 @@ class AmiMessage:
 
     @property
     def event(self) -> str:
-        return self.get("Event")
+        return self._index.get("event", "")
 
     @property
     def response(self) -> str:
-        return self.get("Response")
+        return self._index.get("response", "")
 
     @property
     def action_id(self) -> str:
-        return self.get("ActionID")
+        return self._index.get("actionid", "")
 
     @property
     def is_event(self) -> bool:
@@ -73,14 +87,34 @@ class AmiMessage:
 
     @property
     def starts_list(self) -> bool:
-        return self.get("EventList").lower() == "start"
+        return self._index.get("eventlist", "").lower() == "start"
 
     @property
     def ends_list(self) -> bool:
-        return self.get("EventList").lower() == "complete"
+        return self._index.get("eventlist", "").lower() == "complete"
 
     def as_dict(self) -> dict[str, str]:
         return {key: value for key, value in self.headers}
+
+
+def parse_block(text: str) -> AmiMessage:
+    """One message's text (CRLF-separated lines, no blank line)."""
+    headers = []
+    index: dict[str, str] = {}
+    for line in text.split("\r\n"):
+        key, sep, value = line.partition(":")
+        if not sep:
+            # a line without a key (old "Response: Follows" command output): keep it as Output
+            key, value = "Output", line
+        else:
+            key = key.strip()
+            if value[:1] == " ":
+                value = value[1:]
+        headers.append((key, value))
+        lower = key.lower()
+        if lower not in index:
+            index[lower] = value
+    return AmiMessage(tuple(headers), index)
 
 
 class AmiParser:
@@ -89,54 +123,38 @@ class AmiParser:
     def __init__(self, expect_banner: bool = True) -> None:
         self.banner: str | None = None
         self._expect_banner = expect_banner
-        self._buffer = bytearray()
-        self._lines: list[tuple[str, str]] = []
-        self._size = 0
+        self._buffer = b""
 
     def feed(self, data: bytes) -> list[AmiMessage]:
-        self._buffer += data
-        out: list[AmiMessage] = []
-        buffer = self._buffer
+        buffer = self._buffer + data if self._buffer else data
         start = 0
-        while True:
-            end = buffer.find(b"\n", start)
-            if end < 0:
-                break
-            line = bytes(buffer[start:end])
-            start = end + 1
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            message = self._line(line.decode("utf-8", "replace"))
-            if message is not None:
-                out.append(message)
-        del buffer[:start]
-        if len(buffer) + self._size > MAX_MESSAGE_BYTES:
-            raise AmiProtocolError(f"message longer than {MAX_MESSAGE_BYTES} bytes")
-        return out
-
-    def _line(self, line: str) -> AmiMessage | None:
         if self._expect_banner and self.banner is None:
+            end = buffer.find(b"\n")
+            if end < 0:
+                self._keep(buffer)
+                return []
+            line = buffer[:end].rstrip(b"\r").decode("utf-8", "replace")
             if not line.startswith(BANNER_PREFIX):
                 raise AmiProtocolError(f"not an Asterisk manager banner: {line[:80]!r}")
             self.banner = line
-            return None
-        if not line:
-            if not self._lines:
-                return None               # stray blank line between messages
-            message = AmiMessage.of(self._lines)
-            self._lines = []
-            self._size = 0
-            return message
-        key, sep, value = line.partition(":")
-        if not sep:
-            # a body line without a key (old "Response: Follows" command output): keep it as Output
-            self._lines.append(("Output", line))
-        else:
-            self._lines.append((key.strip(), value[1:] if value.startswith(" ") else value))
-        self._size += len(line) + 2
-        if self._size > MAX_MESSAGE_BYTES:
+            start = end + 1
+        out: list[AmiMessage] = []
+        find = buffer.find
+        while True:
+            while buffer.startswith(b"\r\n", start):     # stray blank lines between messages
+                start += 2
+            end = find(b"\r\n\r\n", start)
+            if end < 0:
+                break
+            out.append(parse_block(buffer[start:end].decode("utf-8", "replace")))
+            start = end + 4
+        self._keep(buffer[start:])
+        return out
+
+    def _keep(self, rest: bytes) -> None:
+        if len(rest) > MAX_MESSAGE_BYTES:
             raise AmiProtocolError(f"message longer than {MAX_MESSAGE_BYTES} bytes")
-        return None
+        self._buffer = rest
 
     @property
     def version(self) -> str:

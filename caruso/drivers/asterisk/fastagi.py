@@ -35,6 +35,11 @@ Route = Callable[["AgiSession"], Awaitable[None]]
 HANGUP_GRACE = 1.0     # how long a result=-1 waits for the HANGUP line that tells a hang-up from an error
 
 
+def _expire(future: asyncio.Future[AgiReply]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
 class AgiSession(fast_agi.Request):
     """One FastAGI connection (one call).  ``await session.command("STREAM FILE", "hello", "")``."""
 
@@ -86,17 +91,21 @@ class AgiSession(fast_agi.Request):
         async with self._lock:
             if self.dead and not (hangup_ok and self._socket_open):
                 raise CallEnded(self.end_cause or HangupCause.NORMAL, f"channel gone; {words} not sent")
-            future: asyncio.Future[AgiReply] = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            future: asyncio.Future[AgiReply] = loop.create_future()
             self._waiting.append(future)
             self.writer.write(line)
             limit = self.command_timeout if timeout is None else timeout
+            timer = loop.call_later(limit, _expire, future)     # cheaper than wait_for on this hot path
             try:
-                reply = await asyncio.wait_for(future, limit)
+                reply = await future
             except TimeoutError as exc:
                 # the reply may still come; this connection is out of step from now on: end it
                 self._end(HangupCause.FAILED)
                 self.writer.close()
                 raise AgiTimeout(words, f"no reply within {limit:g} s") from exc
+            finally:
+                timer.cancel()
         if reply.code == 200:
             if reply.result == "-1" and not hangup_ok and await self._gone_after_failure():
                 raise CallEnded(self.end_cause or HangupCause.CALLER_HANGUP, f"{words}: caller hung up")
@@ -145,7 +154,9 @@ class AgiSession(fast_agi.Request):
                 if self._owed:
                     self._owed -= 1                     # the late reply to a command already failed
                 elif self._waiting:
-                    self._waiting.popleft().set_result(reply)   # type: ignore[arg-type]
+                    future = self._waiting.popleft()    # a cancelled command still owns its reply
+                    if not future.done():
+                        future.set_result(reply)        # type: ignore[arg-type]
                 elif not self.dead:
                     log.warning("AGI %s: reply with no command: %r", self.env.uniqueid, reply)
         except (AgiProtocolError, ValueError, ConnectionError) as exc:
