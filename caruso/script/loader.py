@@ -46,8 +46,12 @@ class LoadResult:
     failed: dict[str, list[Problem]] = field(default_factory=dict)  # file -> its problems
 
 
-def load_files(paths: Iterable[str | Path], known: Mapping[str, m.Script] = {}) -> LoadResult:
-    """Load every file; sub-scripts resolve among these files and *known*.  Never raises for bad files."""
+def load_files(paths: Iterable[str | Path], known: Mapping[str, m.Script] = {}, *,
+               later_wins: bool = False) -> LoadResult:
+    """Load every file; sub-scripts resolve among these files and *known*.  Never raises for bad files.
+
+    Two files with the same script id are an error, unless *later_wins* (a local folder overriding the
+    shipped one): then the later file is used."""
     result = LoadResult()
     built: dict[str, m.Script] = {}
     early: dict[str, list[Problem]] = {}
@@ -57,7 +61,7 @@ def load_files(paths: Iterable[str | Path], known: Mapping[str, m.Script] = {}) 
         except ScriptLoadError as exc:
             result.failed[str(path)] = exc.problems
             continue
-        if script.id in built:
+        if script.id in built and not later_wins:
             first = built[script.id]
             problem = Problem(script.file, script.pos.line, script.pos.column,
                               f"script id {script.id!r} is used by {first.file} too")
