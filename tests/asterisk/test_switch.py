@@ -21,12 +21,15 @@ def hangups(rig: Rig, call_id: str) -> list[CallHungUp]:
 
 async def test_inbound_call_prompt_digits_record_bridge_hangup(rig: Rig, tmp_path: Path) -> None:
     results: dict[str, object] = {}
+    marks: list[str] = []
 
     async def flow(call: Call) -> None:
         await call.answer()
         results["menu"] = await call.collect(Prompt(file=Path("/sounds/menu.wav")), max_digits=4)
         results["recording"] = await call.record(tmp_path / "message.wav", max_seconds=5)
-        results["bridge"] = await call.bridge("6001", ring_timeout=15)
+        results["bridge"] = await call.bridge("6001", ring_timeout=15, on_ringing=lambda: marks.append("ringing"),
+                                              on_answered=lambda: marks.append("answered"))
+        marks.append("bridge ended")
         with pytest.raises(DialFailed) as busy:
             await call.bridge("6002")
         results["busy"] = busy.value.cause
@@ -39,6 +42,7 @@ async def test_inbound_call_prompt_digits_record_bridge_hangup(rig: Rig, tmp_pat
     assert results["menu"].digits == "42" and results["menu"].terminated_by == "#"
     assert results["recording"].path == tmp_path / "message.wav" and (tmp_path / "message.wav").exists()
     assert results["bridge"].hung_up_by == "callee"
+    assert marks == ["ringing", "answered", "bridge ended"]
     assert results["busy"] is HangupCause.BUSY
     assert hangups(rig, caller.uniqueid)[0].cause == "normal"
     assert rig.kinds(caller.uniqueid)[:2] == ["call.ringing", "call.answered"]

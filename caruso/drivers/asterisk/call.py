@@ -60,6 +60,7 @@ class AsteriskCall(Call):
         self._done = asyncio.Event()
         self._events: asyncio.Queue[AmiMessage] = asyncio.Queue(EVENT_QUEUE)
         self._on_ringing: Callable[[], None] | None = None
+        self._on_answered: Callable[[], None] | None = None
         self._local_cause: HangupCause | None = None    # set when Caruso hangs up or transfers
         self._pump: asyncio.Task[None] | None = None
         session.on_end(self._session_ended)
@@ -118,7 +119,10 @@ class AsteriskCall(Call):
                         reason=message.get("Cause-txt"))
         elif name == "DTMFEnd" and mine and message.get("Direction") == "Received":
             self._host.publish(DtmfReceived(call_id=self.id, digit=message.get("Digit")))
-        elif name in ("DialBegin", "DialState") and self._on_ringing is not None:
+        elif name == "DialEnd" and mine and message.get("DialStatus") == "ANSWER" and self._on_answered:
+            callback, self._on_answered = self._on_answered, None
+            callback()
+        elif name in ("DialBegin", "DialState") and mine and self._on_ringing is not None:
             if name == "DialBegin" or message.get("DialStatus") == "RINGING":
                 callback, self._on_ringing = self._on_ringing, None
                 callback()
@@ -183,25 +187,34 @@ class AsteriskCall(Call):
         return Recording(path=path.with_suffix(f".{fmt}"), duration=duration, ended_by=ended_by)
 
     async def bridge(self, target: str, *, ring_timeout: float = 20.0, caller_id: str | None = None,
-                     on_ringing: Callable[[], None] | None = None) -> BridgeResult:
+                     on_ringing: Callable[[], None] | None = None,
+                     on_answered: Callable[[], None] | None = None) -> BridgeResult:
+        """``Dial()`` from the call's AGI; ringing and answer are seen in AMI DialBegin/DialEnd events
+        (if the AMI link is down, *on_answered* is called when Dial returns instead)."""
         dial = self._host.dial_string(target)
         if caller_id:
             await self.session.command("SET VARIABLE", "CALLERID(num)", caller_id)
-        self._on_ringing = on_ringing
+        self._on_ringing, self._on_answered = on_ringing, on_answered
         started = time.time()
         caller_left = False
         try:
             await self.session.command("EXEC", "Dial", f"{dial},{int(ring_timeout)},g", timeout=LONGEST_CALL)
         except CallEnded:
             caller_left = True
+        try:
+            status = await self._variable("DIALSTATUS")
         finally:
-            self._on_ringing = None
-        status = await self._variable("DIALSTATUS")
+            late_ring, self._on_ringing = self._on_ringing, None
+            late_answer, self._on_answered = self._on_answered, None
+        if late_ring is not None and status in ("ANSWER", "NOANSWER", "CANCEL"):
+            late_ring()                   # it did ring; the AMI event was missed (link down)
         ended = time.time()
         if status != "ANSWER":
             if caller_left:
                 raise CallEnded(HangupCause.CALLER_HANGUP, "caller hung up while the agent's phone rang")
             raise DialFailed(dial_status_cause(status), f"{dial}: {status or 'no DIALSTATUS'}")
+        if late_answer is not None:
+            late_answer()
         talk = float(await self._variable("ANSWEREDTIME") or 0)
         return BridgeResult(answered_at=max(started, ended - talk), ended_at=ended,
                             hung_up_by="caller" if caller_left else "callee")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,7 @@ class FakeAgiCall:
     commands: list[str] = field(default_factory=list)
     dead: bool = False
     closed: asyncio.Event = field(default_factory=asyncio.Event)
+    on_dial: Callable[[FakeAgiCall, str, str], None] | None = None   # (call, target, RINGING|DIALSTATUS)
 
     def __post_init__(self) -> None:
         self._keys: asyncio.Queue[str] = asyncio.Queue()
@@ -236,6 +238,10 @@ class FakeAgiCall:
         target = (args[1] if len(args) > 1 else "").split(",")[0]
         status, talk = self.dial.get(target, ("ANSWER", 0.0))
         self.variables["DIALSTATUS"] = status
+        if self.on_dial is not None:
+            self.on_dial(self, target, "RINGING")
+            await asyncio.sleep(0.01)
+            self.on_dial(self, target, status)
         if status != "ANSWER":
             return b"200 result=0\n"
         self.variables["ANSWEREDTIME"] = str(int(talk))

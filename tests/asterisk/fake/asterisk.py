@@ -62,6 +62,7 @@ class FakeAsterisk:
 
     def _run(self, call: FakeAgiCall) -> None:
         self.calls[call.uniqueid] = call
+        call.on_dial = self._dial
 
         async def runner() -> None:
             try:
@@ -78,6 +79,15 @@ class FakeAsterisk:
         call = FakeAgiCall(url.hostname or "127.0.0.1", url.port or 4573, uniqueid=channel.uniqueid,
                            route=url.path.strip("/"), caller=channel.caller, channel=channel.name)
         self._run(call)
+
+    def _dial(self, call: FakeAgiCall, target: str, status: str) -> None:
+        """AMI sees Dial() of an AGI call: DialBegin when it rings, DialEnd with the DIALSTATUS."""
+        dest = {"Uniqueid": call.uniqueid, "Channel": call.channel, "DestChannel": f"{target}-00000001",
+                "DestUniqueid": f"{call.uniqueid}-dest", "DialString": target}
+        if status == "RINGING":
+            self.ami.emit("DialBegin", **dest)
+        else:
+            self.ami.emit("DialEnd", **dest, DialStatus=status)
 
     def _playdtmf(self, channel: str, digit: str) -> None:
         for call in self.calls.values():
