@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from caruso.acd.decisions import Output
+from caruso.acd.decisions import CancelRing, Output
 from caruso.acd.errors import InvalidTransition, UnknownAgent, UnknownQueue
 from caruso.acd.model import AgentConfig, AgentState, QueueConfig
 from caruso.acd.skills import step_at
@@ -67,10 +67,24 @@ class ConfigMixin(_Base):
         queue = self.queues[queue_id]
         for key in queue.waiting.keys():
             self._overflow(self.calls[key[2]], "queue_removed")
+        freed = []
+        for call_id in sorted(queue.calls, key=lambda c: self.calls[c].key):
+            call = self.calls[call_id]
+            if call.status is CallStatus.RINGING:
+                self._out.append(CancelRing(call_id, call.ringing))
+                freed += [self.agents[a] for a in call.ringing]
+                self._forget(call)
+                self._send_away(call.offer, queue, "queue_removed", call.arrived, call.hops)
         for agent_id in self.members_of.get(queue_id, ()):
             member = self.agents[agent_id].members[queue_id]
+            if member.key is not None:
+                for k in range(member.eligible_from or 0, len(queue.steps)):
+                    queue.ready[k].remove(member.key)
             member.key, member.eligible_from = None, None
         del self.queues[queue_id]
+        for agent in freed:       # connected calls go on; their agents wrap up as usual
+            agent.call = None
+            self._make_ready(agent)
         return self._done()  # type: ignore[attr-defined]
 
     def set_agent(self, config: AgentConfig) -> list[Output]:
