@@ -103,6 +103,9 @@ class ScriptSettings:
     watch: bool = True
     # how often the folders are checked for changed scripts
     poll_seconds: float = 2.0
+    # web self-service: requests per minute and burst allowed per client address
+    web_rate_per_minute: int = 120
+    web_burst: int = 30
 
 
 @dataclass(frozen=True)
