@@ -15,6 +15,7 @@ from caruso import __version__
 from caruso.errors import CarusoError
 
 COMMANDS: list[str] = [
+    "caruso.cli.acd",
     "caruso.cli.db",
     "caruso.cli.objects",
     "caruso.cli.serve",
