@@ -24,6 +24,7 @@ async def test_inbound_call_prompt_digits_record_bridge_hangup(rig: Rig, tmp_pat
     marks: list[str] = []
 
     async def flow(call: Call) -> None:
+        results["called"] = call.called
         await call.answer()
         results["menu"] = await call.collect(Prompt(file=Path("/sounds/menu.wav")), max_digits=4)
         results["recording"] = await call.record(tmp_path / "message.wav", max_seconds=5)
@@ -36,9 +37,11 @@ async def test_inbound_call_prompt_digits_record_bridge_hangup(rig: Rig, tmp_pat
         await call.hangup()
 
     rig.switch.set_inbound_handler(flow)
-    caller = rig.fake.incoming(dial={"PJSIP/6001": ("ANSWER", 0.05), "PJSIP/6002": ("BUSY", 0)})
+    caller = rig.fake.incoming(dial={"PJSIP/6001": ("ANSWER", 0.05), "PJSIP/6002": ("BUSY", 0)},
+                               arguments=("0800123456",))
     caller.press("42#")
     await rig.until(lambda: hangups(rig, caller.uniqueid))
+    assert results["called"] == "0800123456"
     assert results["menu"].digits == "42" and results["menu"].terminated_by == "#"
     assert results["recording"].path == tmp_path / "message.wav" and (tmp_path / "message.wav").exists()
     assert results["bridge"].hung_up_by == "callee"
@@ -107,11 +110,13 @@ async def test_originate_failures_are_told_apart(rig: Rig, outcome: str, cause: 
 
 
 async def test_originate_success_gives_an_answered_call(rig: Rig) -> None:
+    rig.fake.outbound_options["PJSIP/6001"] = {"amd": ("MACHINE", "LONGGREETING-2500-2500")}
     call = await rig.switch.originate("6001", caller_id="Caruso <5550000>", ring_timeout=5,
                                       variables={"CAMPAIGN": "7"})
     assert isinstance(call, AsteriskCall) and call.direction is CallDirection.OUTBOUND
     assert call.called == "6001" and not call.ended
     await call.play(Prompt(file=Path("hello-world")))
+    assert await call.detect_machine() == ("MACHINE", "LONGGREETING-2500-2500")
     await call.hangup()
     assert (await call.wait_ended()) is HangupCause.NORMAL
     (originate,) = [a for a in rig.fake.ami.actions if a.get("Action") == "Originate"]

@@ -49,6 +49,11 @@ class AgiEnvironment:
 
     @property
     def called(self) -> str:
+        """The number dialled: the first AGI argument (``AGI(agi://host/inbound,${EXTEN})``), else the
+        DNID, else the extension."""
+        args = self.arguments
+        if args and args[0]:
+            return args[0]
         dnid = _known(self.values.get("agi_dnid", ""))
         return dnid or self.values.get("agi_extension", "")
 

@@ -223,6 +223,12 @@ class AsteriskCall(Call):
         reply = await self.session.command("GET VARIABLE", name, hangup_ok=True)
         return reply.data if reply.result == "1" else ""
 
+    async def detect_machine(self, *options: str) -> tuple[str, str]:
+        """Asterisk's answering-machine detection (``AMD()``, tuned in amd.conf): returns AMDSTATUS
+        (HUMAN, MACHINE, NOTSURE, HANGUP) and AMDCAUSE.  Asterisk-only: the dialer checks for it."""
+        await self.session.command("EXEC", "AMD", ",".join(options), timeout=30)
+        return await self._variable("AMDSTATUS"), await self._variable("AMDCAUSE")
+
     async def transfer(self, target: str, *, attended: bool = False) -> None:
         if attended:
             await self._host.ami("Atxfer", {"Channel": self.channel, "Exten": target,

@@ -45,8 +45,9 @@ KNOWN = ("ANSWER", "STREAM FILE", "GET DATA", "WAIT FOR DIGIT", "RECORD FILE", "
 ALIVE_ON_DEAD = ("GET VARIABLE", "GET FULL VARIABLE", "SET VARIABLE", "NOOP", "VERBOSE", "HANGUP")
 
 
-def environment_segments(**values: str) -> list[bytes]:
-    """The captured environment block, segment by segment as Asterisk wrote it, with *values* put in."""
+def environment_segments(arguments: tuple[str, ...] = (), **values: str) -> list[bytes]:
+    """The captured environment block, segment by segment as Asterisk wrote it, with *values* put in and
+    the AGI arguments (``agi_arg_1``...) at the end, where Asterisk puts them."""
     env_end = CALL1.stream("A->S").index(b"\n\n") + 2
     out, total = [], 0
     for segment in CALL1.of("A->S"):
@@ -58,6 +59,9 @@ def environment_segments(**values: str) -> list[bytes]:
             lines.append(f"{key}: {values[key]}" if sep and key in values else line)
         out.append("\n".join(lines).encode())
         total += len(segment.data)
+    if arguments:
+        extra = "".join(f"agi_arg_{n}: {value}\n" for n, value in enumerate(arguments, 1))
+        out[-1] = out[-1][:-1] + extra.encode() + b"\n"
     return out
 
 
@@ -95,6 +99,8 @@ class FakeAgiCall:
     record_seconds: float = 0.05        # how long the caller speaks before silence ends a recording
     dial: dict[str, tuple[str, float]] = field(default_factory=dict)    # target -> (DIALSTATUS, talk s)
     variables: dict[str, str] = field(default_factory=dict)
+    amd: tuple[str, str] = ("HUMAN", "HUMAN-1-1")       # what AMD() decides on this call
+    arguments: tuple[str, ...] = ()                      # AGI(agi://host/route,arg1,...)
     commands: list[str] = field(default_factory=list)
     dead: bool = False
     closed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -125,13 +131,14 @@ class FakeAgiCall:
             self._writer.write(b"HANGUP\n")
 
     async def run(self) -> None:
+        """Connect, send the environment, answer commands until Caruso closes the socket."""
         reader, writer = await asyncio.open_connection(self.host, self.port)
         self._reader, self._writer, self._busy = reader, writer, False
         values = {"agi_network_script": self.route, "agi_request": f"agi://{self.host}:{self.port}/{self.route}",
                   "agi_channel": self.channel, "agi_uniqueid": self.uniqueid, "agi_callerid": self.caller,
                   "agi_calleridname": self.caller_name}
         try:
-            for segment in environment_segments(**values):
+            for segment in environment_segments(self.arguments, **values):
                 writer.write(segment)
                 await writer.drain()
             if self._hangup.is_set():
@@ -233,6 +240,9 @@ class FakeAgiCall:
 
     async def _exec(self, args: list[str]) -> bytes:
         app = args[0].lower() if args else ""
+        if app == "amd":                    # app_amd sets AMDSTATUS/AMDCAUSE and returns 0
+            self.variables["AMDSTATUS"], self.variables["AMDCAUSE"] = self.amd
+            return b"200 result=0\n"
         if app != "dial":
             return b"200 result=0\n"
         target = (args[1] if len(args) > 1 else "").split(",")[0]

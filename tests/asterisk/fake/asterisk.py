@@ -20,6 +20,7 @@ class FakeAsterisk:
     def __init__(self, *, secret: str = "caruso") -> None:
         self.ami = FakeAmi(secret=secret, login_fail_delay=0.05)
         self.calls: dict[str, FakeAgiCall] = {}
+        self.outbound_options: dict[str, dict[str, object]] = {}   # Originate Channel -> FakeAgiCall options
         self.agi_host = "127.0.0.1"
         self.agi_port = 0                      # Caruso's FastAGI port, set by the test
         self._tasks: set[asyncio.Task[None]] = set()
@@ -76,8 +77,10 @@ class FakeAsterisk:
 
     def _answered(self, channel: FakeChannel, action: AmiMessage) -> None:
         url = urlparse(action.get("Data"))
+        options = self.outbound_options.get(action.get("Channel"), {})
         call = FakeAgiCall(url.hostname or "127.0.0.1", url.port or 4573, uniqueid=channel.uniqueid,
-                           route=url.path.strip("/"), caller=channel.caller, channel=channel.name)
+                           route=url.path.strip("/"), caller=channel.caller, channel=channel.name,
+                           **options)  # type: ignore[arg-type]
         self._run(call)
 
     def _dial(self, call: FakeAgiCall, target: str, status: str) -> None:
