@@ -45,11 +45,12 @@ class Database:
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
         self.url = make_url(url)
         self.schema = schema or None
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+        kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         elif self.dialect == "postgresql":
+            kwargs["pool_pre_ping"] = True  # a restarted server must not fail the next request
             if self.schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": self.schema}}
         else:

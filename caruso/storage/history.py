@@ -90,16 +90,16 @@ class ContactHistory:
     async def append(self, event: ContactEvent) -> ContactEvent:
         """Store *event*; returns it with its id."""
         values = _row_values(event)
-        async with self.db.transaction() as session:
-            new_id = (await session.execute(insert(ContactHistoryRow).values(values)
-                                            .returning(ContactHistoryRow.id))).scalar_one()
+        async with self.db.connect() as conn:
+            new_id = (await conn.execute(insert(ContactHistoryRow).values(values)
+                                         .returning(ContactHistoryRow.id))).scalar_one()
         return ContactEvent(**{**{f.name: getattr(event, f.name) for f in fields(ContactEvent)}, "id": new_id})
 
     async def append_many(self, events: list[ContactEvent]) -> int:
         rows = [_row_values(e) for e in events]
         if rows:
-            async with self.db.transaction() as session:
-                await session.execute(insert(ContactHistoryRow), rows)
+            async with self.db.connect() as conn:
+                await conn.execute(insert(ContactHistoryRow), rows)
         return len(rows)
 
     async def timeline(self, customer: CustomerRef, *, limit: int = 20, cursor: str | None = None,
