@@ -240,7 +240,10 @@ class AsteriskCall(Call):
         self.finish(HangupCause.NORMAL, reason=f"transferred to {target}")
 
     async def hold(self, music: Path | None = None) -> None:
-        await self.session.command("EXEC", "StartMusicOnHold", music.stem if music else "")
+        """Music on hold from Asterisk (musiconhold.conf): a bare name picks that class; a file path cannot
+        be played by MOH, so the default class is used."""
+        moh_class = str(music) if music is not None and str(music) == music.name and not music.suffix else ""
+        await self.session.command("EXEC", "StartMusicOnHold", moh_class)
 
     async def unhold(self) -> None:
         await self.session.command("EXEC", "StopMusicOnHold")
