@@ -21,6 +21,8 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.users_api",
     "caruso.web.monitor_api",
     "caruso.web.reports_api",
+    "caruso.web.admin_api",
+    "caruso.web.scripts_api",
 ]
 
 

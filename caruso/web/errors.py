@@ -13,6 +13,7 @@ from aiohttp import web
 
 from caruso.auth.errors import Forbidden, InvalidCredentials, LoginThrottled, UserExists, UserNotFound
 from caruso.errors import CarusoError, ConfigError, ServiceNotFound
+from caruso.storage.admin_repository import AdminNotFound
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ ERROR_STATUS: dict[type[BaseException], tuple[int, str]] = {
     Forbidden: (403, "forbidden"),
     UserExists: (409, "user_exists"),
     UserNotFound: (404, "user_not_found"),
+    AdminNotFound: (404, "not_found"),
     ConfigError: (400, "bad_request"),
     CarusoError: (400, "bad_request"),
 }

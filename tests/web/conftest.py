@@ -21,6 +21,7 @@ from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
 from caruso.events import EventBus
 from caruso.monitor.service import MonitorService
+from caruso.script.repository import ScriptRepository
 from caruso.storage.database import Database
 from caruso.storage.service import StorageManager
 from caruso.web.app import create_app
@@ -47,7 +48,8 @@ class WebEnv:
 
 
 def test_config(tmp_path: Path) -> Config:
-    return load_config(env={"CARUSO_SERVER__DATA_DIR": str(tmp_path), "CARUSO_SERVER__TELEPHONY": "none"})
+    return load_config(env={"CARUSO_SERVER__DATA_DIR": str(tmp_path), "CARUSO_SERVER__TELEPHONY": "none",
+                            "CARUSO_SCRIPTS__WATCH": "false"})
 
 
 @pytest.fixture
@@ -63,6 +65,7 @@ async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
     services.register(keys.AUTH, auth, depends_on=["storage"])
     monitor = MonitorService(bus=bus)
     services.register(keys.MONITOR, monitor, depends_on=["events"])
+    services.register(keys.SCRIPTS, ScriptRepository(ServiceContext("scripts", config, None, services)))
     await services.start()
     db = storage.database
     for name, role in (("alice", Role.ADMIN), ("sam", Role.SUPERVISOR), ("bob", Role.AGENT),
