@@ -18,6 +18,7 @@ from caruso.config import Config
 from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
 from caruso.core.settings import build
+from caruso.drivers.sip import audio
 from caruso.drivers.sip.switch import SipSwitch
 from caruso.events.bus import EventBus
 
@@ -125,3 +126,23 @@ async def running_server(tmp_path: Path, extra: dict[str, Any] | None = None, **
         yield Server(services, switch, config)
     finally:
         await services.stop()
+
+
+def heard(path: Path, frequency: float) -> float:
+    """The strongest share of *frequency* in any loud quarter-second of the recording."""
+    samples, rate = audio.read_samples(path)
+    step = rate // 4
+    best = 0.0
+    for start in range(0, len(samples) - step, step):
+        window = samples[start:start + step]
+        if audio.rms(window) > 300:
+            best = max(best, audio.tone_power(window, rate, frequency))
+    return best
+
+
+def loud_seconds(path: Path, threshold: float = 300) -> float:
+    """How many seconds of the recording are not silence."""
+    samples, rate = audio.read_samples(path)
+    step = rate // 10
+    loud = sum(1 for start in range(0, len(samples) - step, step) if audio.rms(samples[start:start + step]) > threshold)
+    return loud / 10

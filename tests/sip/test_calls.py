@@ -14,21 +14,9 @@ from caruso.core.settings import build
 from caruso.drivers.sip import audio
 from caruso.telephony.interface import Call, Prompt
 from caruso.tts import TtsService
-from tests.sip.support import Phone, running_server
+from tests.sip.support import Phone, heard, running_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("sip_tools")]
-
-
-def heard(path: Path, frequency: float) -> float:
-    """The strongest share of *frequency* in any loud quarter-second of the recording."""
-    samples, rate = audio.read_samples(path)
-    step = rate // 4
-    best = 0.0
-    for start in range(0, len(samples) - step, step):
-        window = samples[start:start + step]
-        if audio.rms(window) > 300:
-            best = max(best, audio.tone_power(window, rate, frequency))
-    return best
 
 
 async def test_caller_hears_prompt_and_keys_are_collected(tmp_path: Path) -> None:
