@@ -26,6 +26,7 @@ from caruso.events.bus import EventBus
 from caruso.storage.calls_repository import CallsRepository
 from caruso.storage.service import StorageManager
 from caruso.telephony.events import CallHungUp
+from caruso.telephony.interface import DialFailed, HangupCause
 from caruso.tts import TtsService
 from tests.asterisk.conftest import asterisk_config
 from tests.asterisk.fake.asterisk import FakeAsterisk
@@ -136,3 +137,16 @@ async def test_waiting_call_survives_an_ami_drop_and_reaches_the_agent(site: Sit
     await site.until(lambda: site.finished())
     (finished,) = site.finished()
     assert (finished.outcome, finished.agent) == ("answered", "alice")
+
+
+async def test_outbound_call_to_a_customer_connected_to_the_agent(site: Site) -> None:
+    site.fake.outbound_options["PJSIP/0612345678"] = {"dial": {"PJSIP/6001": ("ANSWER", 0.1)}}
+    assert await site.flows.outbound.call("0612345678", agent="alice", ring_timeout=10) == "answered"
+    site.fake.ami.originate_outcomes["PJSIP/0698765432"] = "busy"
+    with pytest.raises(DialFailed) as busy:
+        await site.flows.outbound.call("0698765432", agent="alice", ring_timeout=10)
+    assert busy.value.cause is HangupCause.BUSY
+    await site.until(lambda: len(site.finished()) == 2)
+    assert [(f.outcome, f.hangup_by) for f in site.finished()] == [("answered", "agent"), ("busy", "system")]
+    originates = [a for a in site.fake.ami.actions if a.get("Action") == "Originate"]
+    assert [a.get("Channel") for a in originates] == ["PJSIP/0612345678", "PJSIP/0698765432"]
