@@ -14,7 +14,7 @@ from caruso.script.inputs import ActionResult, Answer, Back
 from caruso.script.interpreter import Interpreter, ScriptSet
 from caruso.script.state import RunState
 
-CUSTOMER = {"id": 1, "number": "100234", "firstName": "Claire", "lastName": "Martin",
+CUSTOMER = {"id": 1, "number": "C100234", "firstName": "Claire", "lastName": "Martin",
             "email": "claire@example.org", "vip": False,
             "contracts": [{"id": 10, "number": "EL-1", "product": "Basic", "monthlyAmount": 60}]}
 
@@ -88,7 +88,7 @@ def test_state_survives_json_and_the_run_resumes(interpreter: Interpreter) -> No
 def test_actions_wait_for_the_host_and_results_land_in_variables(interpreter: Interpreter) -> None:
     state, effects = interpreter.start("billing-dispute", objects={"customer": CUSTOMER})
     assert state.status == "action" and state.pending["effect"] == "invoke"
-    assert effects[-1].data == {"service": "erp", "operation": "balance", "args": {"customer": "100234"},
+    assert effects[-1].data == {"service": "erp", "operation": "balance", "args": {"customer": "C100234"},
                                 "result": "balance"}
     with pytest.raises(RunError):
         interpreter.step(state, Answer("x"))
@@ -129,7 +129,7 @@ def test_sub_script_returns_values_and_objects(interpreter: Interpreter) -> None
     assert "to find your contract" in effects[-1].data["text"]
     state, effects = interpreter.step(state, Answer("100234"))
     assert state.pending == {"effect": "find", "object": "customer", "class": "Customer", "by": "number",
-                             "value": "100234"}
+                             "value": "C100234"}
     state, effects = interpreter.step(state, ActionResult(ok=True, value=CUSTOMER))
     assert steps(effects) == ["identify-customer:check", "identify-customer:done", "is-identified", "load-contract"]
     assert state.current.vars["identified"] is True

@@ -15,7 +15,7 @@ from tests.script.conftest import SCRIPTS
 
 SHIPPED = load_files(sorted(SCRIPTS.glob("*.xml"))).scripts
 INTERP = Interpreter(ScriptSet(SHIPPED), clock=lambda: 1_795_000_000.0)
-CUSTOMER = {"id": 1, "number": "100234", "firstName": "Claire", "lastName": "Martin", "email": "c@example.org",
+CUSTOMER = {"id": 1, "number": "C100234", "firstName": "Claire", "lastName": "Martin", "email": "c@example.org",
             "phone": "+33140000001", "vip": False, "contracts": [{"id": 10, "number": "EL-1", "monthlyAmount": 5}]}
 
 answers = st.one_of(
