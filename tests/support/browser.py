@@ -49,3 +49,11 @@ async def browser_context(**context_options: Any) -> AsyncIterator[Any]:
                 await context.close()
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def browser_page() -> AsyncIterator[Any]:
+    """A page in a fresh browser context (no cookies shared with other tests).  Use it in a test module
+    with ``from tests.support.browser import browser_page  # noqa: F401`` (or in a conftest)."""
+    async with browser_context() as context:
+        yield await context.new_page()
