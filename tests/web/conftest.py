@@ -4,6 +4,7 @@ aiohttp app served on loopback, with a client per user."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,9 +53,11 @@ def test_config(tmp_path: Path) -> Config:
                             "CARUSO_SCRIPTS__WATCH": "false"})
 
 
-@pytest.fixture
-async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
-    config = test_config(tmp_path)
+USERS = (("alice", Role.ADMIN), ("sam", Role.SUPERVISOR), ("bob", Role.AGENT), ("carol", Role.AGENT))
+_template: list[Path] = []
+
+
+def make_services(config: Config) -> tuple[ServiceManager, EventBus, StorageManager, AuthService, MonitorService]:
     services = ServiceManager()
     services.register(keys.CONFIG, config)
     bus = EventBus()
@@ -66,11 +69,29 @@ async def web_env(tmp_path: Path) -> AsyncIterator[WebEnv]:
     monitor = MonitorService(bus=bus)
     services.register(keys.MONITOR, monitor, depends_on=["events"])
     services.register(keys.SCRIPTS, ScriptRepository(ServiceContext("scripts", config, None, services)))
+    return services, bus, storage, auth, monitor
+
+
+async def template_database(factory: pytest.TempPathFactory) -> Path:
+    """A database with the schema and the test users, built once and copied for each test (hashing
+    passwords and migrating the schema for every test would be most of the suite's time)."""
+    if not _template:
+        folder = factory.mktemp("web-template")
+        services, _, _, auth, _ = make_services(test_config(folder))
+        await services.start()
+        for name, role in USERS:
+            await auth.create_user(name, PASSWORD, role)
+        await services.stop()
+        _template.append(folder / "caruso.db")
+    return _template[0]
+
+
+@pytest.fixture
+async def web_env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WebEnv]:
+    shutil.copyfile(await template_database(tmp_path_factory), tmp_path / "caruso.db")
+    services, bus, storage, auth, monitor = make_services(test_config(tmp_path))
     await services.start()
     db = storage.database
-    for name, role in (("alice", Role.ADMIN), ("sam", Role.SUPERVISOR), ("bob", Role.AGENT),
-                       ("carol", Role.AGENT)):
-        await auth.create_user(name, PASSWORD, role)
     server = TestServer(create_app(services))
     await server.start_server()
     try:
