@@ -70,6 +70,8 @@ class AcdCore(ConfigMixin, ViewsMixin, Engine):
         self._begin()
         if state not in _ALLOWED[agent.state] or (agent.state is S.BUSY and agent.call is not None):
             raise InvalidTransition(f"agent {agent_id!r}: {agent.state.value} -> {state.value} is not allowed here")
+        if agent.state is S.BUSY:
+            agent.idle_since = self.now      # an outbound call ended: idle from now (longest-idle strategy)
         if state is S.READY:
             self._make_ready(agent, reason)
         elif state is S.WRAP_UP:

@@ -2,6 +2,9 @@
 
 *Decisions* ask the host to act (ring, cancel ringing, send a call elsewhere, announce).  *Notices* say
 what changed, so the host can publish events and keep records; they need no action.
+
+They are read-only by convention: slotted but not frozen dataclasses, because a frozen dataclass costs
+six times as much to build (3 us against 0.5 us) and the core builds several per routing decision.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from caruso.acd.model import AgentState, OverflowTarget, RingOutcome
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reserve:
     """Ring ``agents`` (one, or several for ring-all) for ``call``; the first to answer takes it.
 
@@ -26,7 +29,7 @@ class Reserve:
     callback_number: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CancelRing:
     """Stop ringing these agents for ``call`` (someone else answered, or the caller left)."""
 
@@ -34,7 +37,7 @@ class CancelRing:
     agents: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Overflow:
     """The call leaves ``queue`` for ``target`` (reason: max_wait, queue_full, join_empty, leave_empty,
     too_many_hops).  For a QUEUE target the core has already queued it there."""
@@ -45,7 +48,7 @@ class Overflow:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Announce:
     """Tell a waiting caller their position (1 = next) and estimated wait time in seconds."""
 
@@ -58,7 +61,7 @@ class Announce:
 Decision = Reserve | CancelRing | Overflow | Announce
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AgentStateChanged:
     agent: str
     old: AgentState
@@ -69,7 +72,7 @@ class AgentStateChanged:
     call: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallQueued:
     call: str
     queue: str
@@ -79,7 +82,7 @@ class CallQueued:
     requeued: bool = False    # back at its original place after a ring that was not answered
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallAnswered:
     call: str
     queue: str
@@ -88,7 +91,7 @@ class CallAnswered:
     waited: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallAbandoned:
     call: str
     queue: str
@@ -96,7 +99,7 @@ class CallAbandoned:
     waited: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallRingFailed:
     call: str
     queue: str
@@ -105,7 +108,7 @@ class CallRingFailed:
     outcome: RingOutcome
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallbackRequested:
     call: str
     queue: str
@@ -113,7 +116,7 @@ class CallbackRequested:
     number: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallEnded:
     call: str
     queue: str

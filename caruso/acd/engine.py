@@ -39,7 +39,8 @@ class Engine:
         self._out: list[Output] = []
 
     # ---------------------------------------------------------------- agent state and indexes
-    def _set_state(self, agent: AgentRuntime, new: AgentState, reason: str = "", call: str = "") -> None:
+    def _set_state(self, agent: AgentRuntime, new: AgentState, reason: str = "", call: str = "",
+                   index: bool = True) -> None:
         old, now = agent.state, self.now
         spent = now - agent.since
         agent.totals[old] += spent
@@ -60,7 +61,7 @@ class Engine:
         agent.state, agent.since, agent.reason = new, now, reason
         agent.epoch += 1
         self._out.append(AgentStateChanged(agent.config.id, old, new, now, spent, reason, call))
-        if new is AgentState.READY:
+        if new is AgentState.READY and index:
             self._index(agent)
         for queue in emptied:
             for key in queue.waiting.keys():
@@ -103,15 +104,24 @@ class Engine:
         member.eligible_from = None if queue is None else eligible_from(agent.config.skills, queue.steps)
 
     def _make_ready(self, agent: AgentRuntime, reason: str = "") -> None:
-        self._set_state(agent, AgentState.READY, reason)
-        self._match_agent(agent)
+        call = self._best_call_for(agent)
+        if call is None:
+            self._set_state(agent, AgentState.READY, reason)
+        else:
+            # straight on to the next call: no need to index the agent as ready and take it out again
+            self._set_state(agent, AgentState.READY, reason, index=False)
+            self._reserve(call, [agent])
 
     # ---------------------------------------------------------------- matching
     def _match_agent(self, agent: AgentRuntime) -> None:
-        """A ready agent takes the first call, across its queues, by: highest priority, longest weighted wait
+        if agent.state is AgentState.READY:
+            call = self._best_call_for(agent)
+            if call is not None:
+                self._reserve(call, [agent])
+
+    def _best_call_for(self, agent: AgentRuntime) -> CallRuntime | None:
+        """The call a free agent takes next, across its queues: highest priority, longest weighted wait
         (wait x queue weight), lowest penalty, earliest arrival, queue id."""
-        if agent.state is not AgentState.READY:
-            return
         best = None
         now = self.now
         for member in agent.members.values():
@@ -127,8 +137,7 @@ class Engine:
             rank = (head[0], -(now - call.joined) * queue.config.weight, member.penalty, head[1], member.queue)
             if best is None or rank < best[0]:
                 best = (rank, call)
-        if best is not None:
-            self._reserve(best[1], [agent])
+        return None if best is None else best[1]
 
     def _match_call(self, call: CallRuntime) -> None:
         if call.status is not CallStatus.WAITING:
