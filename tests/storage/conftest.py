@@ -28,9 +28,10 @@ class Backend:
     schema: str | None
     tmp: Path
 
-    def config(self, *, models_dir: Path | None = None, demo: bool = False) -> Config:
+    def config(self, *, models_dir: Path | None = None, demo: bool = False, country: str = "FR") -> Config:
         return Config(server=ServerSettings(data_dir=self.tmp, demo=demo),
-                      storage=StorageSettings(url=self.url, schema=self.schema or "", models_dir=models_dir))
+                      storage=StorageSettings(url=self.url, schema=self.schema or "", models_dir=models_dir,
+                                              default_country=country))
 
     def database(self) -> Database:
         return Database(self.url, schema=self.schema)

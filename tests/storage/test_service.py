@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from sqlalchemy import text
+
+from caruso.config import Config, ServerSettings
 from caruso.storage import migrations
 from caruso.storage.history import ContactEvent
 from caruso.storage.migrations import SchemaState
@@ -34,3 +38,22 @@ async def test_objects_history_and_consent_work_together(storage: StorageManager
     assert await storage.may_contact(customer, "phone", "service")
     await storage.set_consent("04 72 00 00 01", "phone", "service", "opt_out", source="ivr")
     assert not await storage.may_contact(customer, "phone", "service")
+
+
+async def test_the_default_database_is_a_sqlite_file_in_the_data_dir_in_wal_mode(tmp_path: Path) -> None:
+    manager = StorageManager.standalone(Config(server=ServerSettings(data_dir=tmp_path / "data")))
+    async with manager.lifespan():
+        async with manager.database.engine.connect() as conn:
+            mode = (await conn.execute(text("PRAGMA journal_mode"))).scalar_one()
+    assert mode == "wal"
+    assert (tmp_path / "data" / "caruso.db").is_file()
+
+
+async def test_the_default_country_reads_national_numbers(backend: Backend) -> None:
+    manager = StorageManager.standalone(backend.config(country="DE"))
+    async with manager.lifespan():
+        customer = await manager.objects.create("Customer", {"number": "C-1", "lastName": "Weber",
+                                                             "phone": "030 1234567"})
+        assert customer["phone"] == "+49301234567"
+        assert [c.key for c in await manager.identify_caller("(030) 123 45 67")] == [customer.key]
+        assert await manager.identify_caller("+33301234567") == []
