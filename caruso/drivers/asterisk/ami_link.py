@@ -145,6 +145,9 @@ class AmiLink:
                 except (OSError, AmiError, ConnectionError, TimeoutError, ValueError) as exc:
                     self.reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                     log.warning("AMI link to %s:%s lost: %s", self.options.host, self.options.port, self.reason)
+                except Exception as exc:          # a bug here must not end supervision: log, back off, retry
+                    self.reason = f"{type(exc).__name__}: {exc}"
+                    log.exception("AMI session failed unexpectedly")
                 finally:
                     was_up = self._up.is_set()
                     self._link_lost()

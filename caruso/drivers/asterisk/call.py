@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EVENT_QUEUE = 512
 ALL_KEYS = "0123456789*#"
 LONGEST_CALL = 12 * 3600.0         # time-out of a Dial() that bridged the call
+HANGUP_TIMEOUT = 5.0
 SAMPLE_RATE = 8000                 # endpos in RECORD FILE/STREAM FILE replies counts 8 kHz samples
 
 
@@ -254,7 +255,7 @@ class AsteriskCall(Call):
         self._local_cause = cause
         if not self.session.dead:
             try:
-                await self.session.command("HANGUP")
+                await self.session.command("HANGUP", timeout=HANGUP_TIMEOUT)
             except CallEnded:
                 pass
         else:
