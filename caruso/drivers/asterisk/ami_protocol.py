@@ -100,20 +100,16 @@ class AmiMessage:
 def parse_block(text: str) -> AmiMessage:
     """One message's text (CRLF-separated lines, no blank line)."""
     headers = []
-    index: dict[str, str] = {}
+    append = headers.append
     for line in text.split("\r\n"):
-        key, sep, value = line.partition(":")
+        key, sep, value = line.partition(": ")
         if not sep:
-            # a line without a key (old "Response: Follows" command output): keep it as Output
-            key, value = "Output", line
-        else:
-            key = key.strip()
-            if value[:1] == " ":
-                value = value[1:]
-        headers.append((key, value))
-        lower = key.lower()
-        if lower not in index:
-            index[lower] = value
+            key, sep, value = line.partition(":")
+            if not sep:
+                # a line without a key (old "Response: Follows" command output): keep it as Output
+                key, value = "Output", line
+        append((key, value))
+    index = {key.lower(): value for key, value in reversed(headers)}   # the first of repeated keys wins
     return AmiMessage(tuple(headers), index)
 
 
