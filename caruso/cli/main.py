@@ -17,6 +17,7 @@ from caruso.errors import CarusoError
 COMMANDS: list[str] = [
     "caruso.cli.acd",
     "caruso.cli.db",
+    "caruso.cli.dialer",
     "caruso.cli.objects",
     "caruso.cli.serve",
     "caruso.cli.script",

@@ -64,11 +64,11 @@ class SimResult:
     def as_dict(self) -> dict[str, Any]:
         params = asdict(self.params)
         params["mode"] = self.params.mode.value
-        return {"params": params, "dialed": self.dialed, "answered": self.answered, "connected": self.connected,
+        return {"dialed": self.dialed, "answered": self.answered, "connected": self.connected,
                 "abandoned": self.abandoned, "abandon_rate": round(self.abandon_rate, 5),
                 "busy": self.busy, "no_answer": self.no_answer, "failed": self.failed,
                 "occupancy": round(self.occupancy, 4), "idle_between_calls": round(self.idle_between_calls, 2),
-                "decisions": dict(self.decisions), "sample_decisions": self.sample_decisions}
+                "decisions": dict(self.decisions), "sample_decisions": self.sample_decisions, "params": params}
 
 
 def _lognormal(rng: random.Random, mean: float, cv: float) -> float:
