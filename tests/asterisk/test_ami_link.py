@@ -123,3 +123,17 @@ def test_backoff_is_capped_and_jittered() -> None:
     assert backoff_delay(3, 0.5, 30, rng=lambda: 1.0) == 4.0
     assert backoff_delay(50, 0.5, 30, rng=lambda: 1.0) == 30.0
     assert backoff_delay(50, 0.5, 30, rng=lambda: 0.0) == 15.0
+
+
+async def test_playdtmf_and_queueadd_do_not_hang(fake: FakeAmi) -> None:
+    """panoramisk 1.4 waits forever for these unless sent with as_list=False; the captured answers are
+    single responses, and the link reads that from the answer itself."""
+    h = Harness(fake)
+    task = await _running(h)
+    dtmf = await h.link.send("PlayDTMF", {"Channel": "Local/s@from-caruso-00000000;1", "Digit": "4",
+                                          "Duration": "200"}, timeout=2)
+    assert dtmf.message == "DTMF successfully queued" and not dtmf.events
+    added = await h.link.send("QueueAdd", {"Queue": "support", "Interface": "Local/agent3@caruso-agents/n"},
+                              timeout=2)
+    assert added.message == "Added interface to queue"
+    await _stop(task)

@@ -108,3 +108,23 @@ async def test_only_async_routes(server: AgiServer) -> None:
 
     with pytest.raises(TypeError, match="must be an async function"):
         server.add_route("sync", sync_route)  # type: ignore[arg-type]
+
+
+async def test_dead_channel_511_and_variables_after_hangup(server: AgiServer) -> None:
+    seen: dict[str, object] = {}
+    call: FakeAgiCall
+
+    async def route(session: AgiSession) -> None:
+        call.dead = True                    # Asterisk knows the channel is gone before we got HANGUP
+        with pytest.raises(CallEnded) as dead:
+            await session.command("STREAM FILE", "beep", "")
+        seen["cause"] = dead.value.cause
+        seen["511"] = str(dead.value)
+        reply = await session.command("GET VARIABLE", "CARUSO_CHOICE", hangup_ok=True)
+        seen["var"] = reply.data             # captured: 200 result=1 (1) on the dead channel
+
+    server.add_route("inbound", route)
+    call = FakeAgiCall("127.0.0.1", server.port, uniqueid="caruso-call2-b", variables={"CARUSO_CHOICE": "1"})
+    await call.run()
+    assert seen["cause"] is HangupCause.CALLER_HANGUP and "Command Not Permitted on a dead channel" in seen["511"]
+    assert seen["var"] == "1"

@@ -128,8 +128,13 @@ class FakeAmi:
         self._clients.clear()
         await asyncio.sleep(0)
 
-    async def go_down(self) -> None:
-        """Asterisk stops: connections aborted, nothing listens on the port."""
+    async def go_down(self, *, announce: bool = True) -> None:
+        """Asterisk stops: ``Event: Shutdown`` (as ``core restart`` sends it), connections closed, nothing
+        listens on the port."""
+        if announce:
+            self.send_burst([[("Event", "Shutdown"), ("Privilege", "system,all"), ("Shutdown", "Cleanly"),
+                              ("Restart", "True")]])
+            await asyncio.sleep(0)
         await self._close_server()
 
     async def come_back(self, *, forget_channels: bool = True) -> None:
