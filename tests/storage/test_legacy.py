@@ -154,3 +154,35 @@ async def test_legacy_and_caruso_owned_objects_relate(backend: Backend, models_d
         kunde = await storage.objects.related(note, "kunde")
         assert kunde is not None and kunde["name"] == "Müller"
         assert await storage.objects.related(kunde, "notes") == [note]
+
+
+OWNED = """<model name="owned">
+  <object name="Lead" table="leads" key="id">
+    <attribute name="id" type="integer" generated="yes"/>
+    <attribute name="name" type="string" required="yes"/>
+    {extra}
+  </object>
+</model>
+"""
+
+
+async def test_a_caruso_owned_table_grows_with_its_model(backend: Backend, models_dir: Path) -> None:
+    path = models_dir / "owned.xml"
+    path.write_text(OWNED.format(extra=""), encoding="utf-8")
+    storage = StorageManager.standalone(backend.config(models_dir=models_dir))
+    async with storage.lifespan():
+        await storage.objects.create("Lead", {"name": "first"})
+    path.write_text(OWNED.format(extra='<attribute name="source" type="string" length="20" default="web"/>\n'
+                                       '    <index attributes="source"/>'), encoding="utf-8")
+    async with storage.lifespan():
+        (old,) = await storage.objects.find("Lead")
+        assert old["source"] is None
+        new = await storage.objects.create("Lead", {"name": "second"})
+        assert new["source"] == "web"
+        async with storage.database.engine.connect() as conn:
+            indexes = await conn.run_sync(lambda sync: [i["column_names"] for i in inspect(sync).get_indexes("leads")])
+        assert ["source"] in indexes
+    path.write_text(OWNED.format(extra='<attribute name="owner" type="string" required="yes"/>'), encoding="utf-8")
+    with pytest.raises(LegacyTableError, match="new attribute 'owner' is required"):
+        async with storage.lifespan():
+            pass

@@ -2,18 +2,21 @@
 
 A legacy object (``legacy="yes"``) gets no DDL at all: its table and every mapped column must exist with a
 type that can hold the attribute's values.  Caruso-owned tables are created when missing and then checked
-the same way (a column added to the model later is reported, not silently ignored).
+the same way; an optional attribute or an index added to the model later is added to the table.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, inspect, text
 from sqlalchemy import types as sqltypes
 
 from caruso.storage.errors import LegacyTableError
-from caruso.storage.model.types import Model
+from caruso.storage.model.types import Model, ObjectDef
+
+log = logging.getLogger(__name__)
 
 # attribute type -> SQL types whose values convert to it without loss
 _COMPATIBLE: dict[str, tuple[type, ...]] = {
@@ -55,6 +58,9 @@ def check_tables(sync_conn: Any, model: Model, tables: dict[str, Table], *, crea
             table.create(sync_conn)
             continue
         live = {c["name"]: c for c in inspector.get_columns(obj.table)}
+        if not obj.legacy and create:
+            _grow(sync_conn, inspector, obj, table, live)
+            live = {c["name"]: c for c in inspect(sync_conn).get_columns(obj.table)}
         for attr in obj.attributes.values():
             col = live.get(attr.column)
             if col is None:
@@ -77,3 +83,24 @@ def check_tables(sync_conn: Any, model: Model, tables: dict[str, Table], *, crea
             live_types[name] = {attr.column: live[attr.column]["type"] for attr in obj.attributes.values()
                                 if not isinstance(live[attr.column]["type"], sqltypes.NullType)}
     return live_types
+
+
+def _grow(sync_conn: Any, inspector: Any, obj: ObjectDef, table: Table, live: dict[str, Any]) -> None:
+    """A Caruso-owned table follows its model: add new optional attributes' columns and new indexes."""
+    preparer = sync_conn.dialect.identifier_preparer
+    for attr in obj.attributes.values():
+        if attr.column in live:
+            continue
+        if attr.required or attr.name == obj.key:
+            raise LegacyTableError(
+                f"object {obj.name} ({attr.where.file}:{attr.where.line}): new attribute {attr.name!r} is required, "
+                f"but table {obj.table!r} has rows without it; add it without required=\"yes\" first, fill it, "
+                "then make it required")
+        column = table.c[attr.name]
+        log.info("adding column %s.%s for attribute %s.%s", obj.table, attr.column, obj.name, attr.name)
+        sync_conn.execute(text(f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN "
+                               f"{preparer.format_column(column)} {column.type.compile(dialect=sync_conn.dialect)}"))
+    existing = {i["name"] for i in inspector.get_indexes(obj.table)}
+    for index in table.indexes:
+        if index.name not in existing:
+            index.create(sync_conn)

@@ -57,7 +57,9 @@ def object_table(obj: ObjectDef, metadata: MetaData, live: Mapping[str, TypeEngi
     ]
     table = Table(obj.table, metadata, *columns)
     for i, index in enumerate(obj.indexes):
-        name = index.name or f"ix_{obj.table}_{'_'.join(index.attributes)}"[:60] + (f"_{i}" if i > 9 else "")
+        name = index.name or f"ix_{obj.table}_{'_'.join(index.attributes)}"
+        if len(name) > 60:  # PostgreSQL cuts identifiers at 63 bytes: keep them distinct
+            name = f"{name[:55]}_{i}"
         Index(name, *(table.c[a] for a in index.attributes), unique=index.unique)
     return table
 
