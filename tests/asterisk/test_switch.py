@@ -107,6 +107,9 @@ async def test_originate_failures_are_told_apart(rig: Rig, outcome: str, cause: 
     with pytest.raises(DialFailed) as failed:
         await rig.switch.originate("0612345678", ring_timeout=5)
     assert failed.value.cause is cause
+    (ringing,) = [e for e in rig.events if e.kind == "call.ringing"]
+    await rig.until(lambda: hangups(rig, ringing.call_id))        # nothing left "ringing" forever
+    assert hangups(rig, ringing.call_id)[0].cause == cause.value
 
 
 async def test_originate_success_gives_an_answered_call(rig: Rig) -> None:

@@ -116,8 +116,8 @@ class AsteriskCall(Call):
         mine = message.get("Uniqueid") == self.id
         if name == "Hangup" and mine:
             code = int(message.get("Cause") or 0)
-            self.finish(hangup_cause(code, caller_side=self.direction is CallDirection.INBOUND), code=code,
-                        reason=message.get("Cause-txt"))
+            cause = self._local_cause or hangup_cause(code, caller_side=self.direction is CallDirection.INBOUND)
+            self.finish(cause, code=code, reason=message.get("Cause-txt"))
         elif name == "DTMFEnd" and mine and message.get("Direction") == "Received":
             self._host.publish(DtmfReceived(call_id=self.id, digit=message.get("Digit")))
         elif name == "DialEnd" and mine and message.get("DialStatus") == "ANSWER" and self._on_answered:

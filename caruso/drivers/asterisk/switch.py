@@ -29,7 +29,7 @@ from caruso.drivers.asterisk.events import DeviceStateChanged, SwitchLinkChanged
 from caruso.drivers.asterisk.fastagi import AgiServer, AgiSession
 from caruso.drivers.asterisk.tracker import PendingOriginate, Tracker
 from caruso.keys import EVENTS, TTS
-from caruso.telephony.events import CallAnswered, CallRinging
+from caruso.telephony.events import CallAnswered, CallHungUp, CallRinging
 from caruso.telephony.interface import (
     Call, CallDirection, CallEnded, CallError, DialFailed, HangupCause, InboundHandler, Prompt, Switch,
     TelephonyError,
@@ -117,10 +117,15 @@ class AsteriskSwitch(Switch):
                 pending.uncertain = True      # it may have been queued: the resync finds out
             except AmiError as exc:
                 raise DialFailed(HangupCause.FAILED, f"originate to {target}: {exc}") from exc
-            async with asyncio.timeout(ring_timeout + AGI_CONNECT_GRACE):
-                call: AsteriskCall = await pending.outcome
-        except TimeoutError as exc:
-            raise DialFailed(HangupCause.NO_ANSWER, f"{target}: no answer within {ring_timeout:g} s") from exc
+            try:
+                async with asyncio.timeout(ring_timeout + AGI_CONNECT_GRACE):
+                    call: AsteriskCall = await pending.outcome
+            except TimeoutError as exc:
+                raise DialFailed(HangupCause.NO_ANSWER, f"{target}: no answer within {ring_timeout:g} s") from exc
+        except DialFailed as exc:
+            # the ringing published above gets its end, so nothing stays "in progress"
+            self.publish(CallHungUp(call_id=channel_id, cause=exc.cause.value))
+            raise
         finally:
             self.tracker.drop_originate(pending)
         self.publish(CallAnswered(call_id=call.id))
