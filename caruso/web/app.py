@@ -23,6 +23,7 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.reports_api",
     "caruso.web.admin_api",
     "caruso.web.scripts_api",
+    "caruso.web.desktop_api",
     "caruso.web.selfservice",
 ]
 
