@@ -18,6 +18,11 @@ from caruso.script.expr import Expression, Template, compile_expression, compile
 from caruso.script.parse import Source
 
 SPECIALS = ("answers", "channel", "caller", "error", "script")
+_CACHE_SIZE = 20_000
+_ANY_CHANNEL: frozenset[str] = frozenset()
+_CHANNELS = frozenset(m.CHANNELS)
+_EXPRESSIONS: dict[tuple[str, frozenset[tuple[str, str]]], Expression] = {}
+_TEMPLATES: dict[tuple[str, frozenset[tuple[str, str]]], Template] = {}
 T = TypeVar("T")
 
 
@@ -26,8 +31,31 @@ class Builder:
         self.src = source
         self.problems: list[Problem] = []
         self.names: dict[str, str] = {name: "special" for name in SPECIALS}
+        self.signature: frozenset[tuple[str, str]] = frozenset(self.names.items())
 
     # helpers -----------------------------------------------------------------------------------
+    def compile(self, text: str) -> Expression:
+        """Compile an expression; the same text with the same declared names compiles once per process
+        (a compiled expression is a pure function), which makes reloading a script cheap."""
+        key = (text, self.signature)
+        found = _EXPRESSIONS.get(key)
+        if found is None:
+            found = compile_expression(text, self.names)
+            if len(_EXPRESSIONS) >= _CACHE_SIZE:
+                _EXPRESSIONS.clear()
+            _EXPRESSIONS[key] = found
+        return found
+
+    def template(self, text: str) -> Template:
+        key = (text, self.signature)
+        found = _TEMPLATES.get(key)
+        if found is None:
+            found = compile_template(text, self.names, compile=self.compile)
+            if len(_TEMPLATES) >= _CACHE_SIZE:
+                _TEMPLATES.clear()
+            _TEMPLATES[key] = found
+        return found
+
     def pos(self, el: etree._Element, attr: str | None = None) -> m.Pos:
         line, col = self.src.where(el, attr)
         return m.Pos(self.src.file, line, col)
@@ -39,7 +67,7 @@ class Builder:
     def expr(self, el: etree._Element, attr: str) -> Expression:
         text = el.get(attr, "")
         try:
-            return compile_expression(text, self.names)
+            return self.compile(text)
         except ExpressionError as exc:
             self.problem(el, f"bad expression in {attr}=: {exc.message}", attr, exc.offset)
             return compile_expression("null", {})
@@ -47,16 +75,17 @@ class Builder:
     def template_attr(self, el: etree._Element, attr: str) -> Template:
         text = el.get(attr, "")
         try:
-            return compile_template(text, self.names)
+            return self.template(text)
         except ExpressionError as exc:
             self.problem(el, f"bad text in {attr}=: {exc.message}", attr, exc.offset)
             return compile_template("", {})
 
     def template_text(self, el: etree._Element) -> Template:
-        tidy, where = _tidy_map(el.text or "")
+        raw = el.text or ""
         try:
-            return compile_template(tidy, self.names)
+            return self.template(_tidy(raw))
         except ExpressionError as exc:
+            where = _tidy_map(raw)[1]
             line, col = self.src.text_where(el, where[min(exc.offset, len(where) - 1)])
             self.problems.append(Problem(self.src.file, line, col, f"bad text: {exc.message}"))
             return compile_template("", {})
@@ -97,6 +126,7 @@ class Builder:
             self.names.setdefault(v.name, "var")
         for o in objects:
             self.names.setdefault(o.name, "object")
+        self.signature = frozenset(self.names.items())
         steps: dict[str, m.Step] = {}
         for el in root:
             if isinstance(el.tag, str) and el.tag in m.STEP_KINDS:
@@ -127,16 +157,20 @@ class Builder:
     def content(self, el: etree._Element) -> m.Content:
         texts, audio = [], []
         for child in el:
-            if child.tag == "text":
-                texts.append(m.Text(self.template_text(child), frozenset((child.get("for") or "").split())))
-            elif child.tag == "audio":
+            tag = child.tag
+            if tag == "text":
+                channels = child.get("for")
+                if channels is None:
+                    texts.append(m.Text(self.template_text(child), _ANY_CHANNEL))
+                    continue
+                wanted = frozenset(channels.split())
+                if not wanted <= _CHANNELS:
+                    self.problem(child, f"unknown channel(s) {', '.join(sorted(wanted - _CHANNELS))}; channels "
+                                        f"are {', '.join(m.CHANNELS)}", "for")
+                texts.append(m.Text(self.template_text(child), wanted))
+            elif tag == "audio":
                 fallback = self.template_text(child) if (child.text or "").strip() else None
                 audio.append(m.Audio(self.template_attr(child, "src"), fallback))
-        for t in texts:
-            bad = t.channels - set(m.CHANNELS)
-            if bad:
-                self.problem(el, f"unknown channel(s) {', '.join(sorted(bad))}; channels are "
-                                 f"{', '.join(m.CHANNELS)}")
         return m.Content(tuple(texts), tuple(audio))
 
     # actions -----------------------------------------------------------------------------------
@@ -284,7 +318,12 @@ def _tidy_map(raw: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
+_PARAGRAPH = re.compile(r"\n[ \t\r]*\n")
+
+
 def _tidy(text: str) -> str:
+    if _PARAGRAPH.search(text) is None:
+        return " ".join(text.split())
     return _tidy_map(text)[0]
 
 

@@ -7,7 +7,7 @@ errors can point at the file, line and column.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal, NamedTuple, Union
 
 from caruso.script.expr import Expression, Template
 
@@ -15,8 +15,9 @@ CHANNELS = ("agent", "web", "voice")
 Channel = Literal["agent", "web", "voice"]
 
 
-@dataclass(frozen=True, slots=True)
-class Pos:
+class Pos(NamedTuple):
+    """Where an element starts in its file (an immutable tuple: cheap to make, one per element)."""
+
     file: str
     line: int
     column: int

@@ -82,17 +82,20 @@ class Source:
         return pos
 
 
+_START_TAG = re.compile(r"<([A-Za-z_][\w.\-]*)(?=[\s/>])")
+
+
 def _index_elements(text: str, root: etree._Element) -> dict[etree._Element, int]:
-    # Blank out comments, CDATA and the DOCTYPE (same length) so a tag name inside them is not matched.
-    masked = _COMMENT.sub(lambda m: " " * len(m.group()), text)
+    """Offset of each element's start tag: start tags appear in document order, so one scan pairs them
+    up (comments, CDATA and the DOCTYPE are blanked first, keeping offsets)."""
+    masked = _COMMENT.sub(lambda m: " " * len(m.group()), text) if "<!" in text else text
     found: dict[etree._Element, int] = {}
-    cursor = 0
+    tags = _START_TAG.finditer(masked)
     for el in root.iter(etree.Element):
-        m = re.compile(r"<" + re.escape(str(el.tag)) + r"[\s/>]").search(masked, cursor)
-        if m is None:
-            break
+        m = next(tags, None)
+        if m is None or m.group(1) != el.tag:
+            break  # unexpected (entities expanding to markup are refused anyway): positions fall back to lines
         found[el] = m.start()
-        cursor = m.start() + 1
     return found
 
 

@@ -197,7 +197,11 @@ class Template:
         return "".join(p if isinstance(p, str) else _text(p(scope)) for p in self.parts)
 
 
-def compile_template(text: str, names: Mapping[str, str]) -> Template:
+def compile_template(text: str, names: Mapping[str, str],
+                     compile: Callable[[str], Expression] | None = None) -> Template:
+    if "{" not in text and "}" not in text:
+        return Template(text, (text,), frozenset())
+    compile_one = compile or (lambda source: compile_expression(source, names))
     parts: list[str | Expression] = []
     used: set[str] = set()
     literal: list[str] = []
@@ -212,7 +216,7 @@ def compile_template(text: str, names: Mapping[str, str]) -> Template:
             if end < 0:
                 raise ExpressionError("'{' is not closed by '}' (write '{{' for a literal brace)", i)
             try:
-                expr = compile_expression(text[i + 1:end], names)
+                expr = compile_one(text[i + 1:end])
             except ExpressionError as exc:
                 raise ExpressionError(exc.message, i + 1 + exc.offset) from None
             if literal:

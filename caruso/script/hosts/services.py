@@ -143,8 +143,8 @@ class ServiceExecutor:
         model = getattr(objects, "model", None)
         definition = None
         if model is not None:
-            defs = getattr(model, "objects", {})
-            definition = defs.get(obj.name) if isinstance(defs, dict) else None
+            defs = getattr(model, "objects", None)
+            definition = defs.get(obj.name) if hasattr(defs, "get") else None
         for relation in getattr(definition, "relations", ()) or ():
             name = getattr(relation, "name", relation)
             if related is not None and name not in data:
