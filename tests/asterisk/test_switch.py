@@ -135,3 +135,44 @@ async def test_phone_states_from_resync_and_events(rig: Rig) -> None:
     await rig.until(lambda: rig.switch.phone_state("6001") == "RINGING")
     changed = [e for e in rig.events if isinstance(e, DeviceStateChanged) and e.endpoint == "6001"]
     assert [e.state for e in changed] == ["NOT_INUSE", "RINGING"]
+
+
+async def test_blind_and_attended_transfer(rig: Rig) -> None:
+    done = asyncio.Event()
+
+    async def flow(call: Call) -> None:
+        await call.answer()
+        await call.transfer("6002", attended=True)
+        await call.transfer("6003")
+        assert call.ended
+        done.set()
+
+    rig.switch.set_inbound_handler(flow)
+    caller = rig.fake.incoming()
+    await done.wait()
+    await rig.until(lambda: hangups(rig, caller.uniqueid))
+    actions = [(a.get("Action"), a.get("Exten"), a.get("Context"), a.get("Channel")) for a in rig.fake.ami.actions
+               if a.get("Action") in ("Atxfer", "Redirect")]
+    assert actions == [("Atxfer", "6002", "caruso-transfer", caller.channel),
+                       ("Redirect", "6003", "caruso-transfer", caller.channel)]
+    assert hangups(rig, caller.uniqueid)[0].cause == "normal"
+
+
+async def test_bridge_membership_from_ami(rig: Rig) -> None:
+    gate = asyncio.Event()
+    calls: list[Call] = []
+
+    async def flow(call: Call) -> None:
+        calls.append(call)
+        gate.set()
+        await call.wait_ended()
+
+    rig.switch.set_inbound_handler(flow)
+    caller = rig.fake.incoming()
+    await gate.wait()
+    rig.fake.ami.emit("BridgeEnter", Uniqueid=caller.uniqueid, BridgeUniqueid="b-42")
+    await rig.until(lambda: calls[0].bridge_id == "b-42")
+    rig.fake.ami.emit("BridgeLeave", Uniqueid=caller.uniqueid, BridgeUniqueid="b-42")
+    await rig.until(lambda: calls[0].bridge_id == "")
+    rig.fake.caller_hangs_up(caller)
+    await rig.until(lambda: hangups(rig, caller.uniqueid))

@@ -57,6 +57,7 @@ class AsteriskCall(Call):
         self.end_code = 0
         self.end_reason = ""
         self.attached = True                # False while the AMI link is down
+        self.bridge_id = ""                 # the Asterisk bridge the call is in (BridgeEnter/BridgeLeave)
         self._host = host
         self._done = asyncio.Event()
         self._events: asyncio.Queue[AmiMessage] = asyncio.Queue(EVENT_QUEUE)
@@ -118,6 +119,10 @@ class AsteriskCall(Call):
             code = int(message.get("Cause") or 0)
             cause = self._local_cause or hangup_cause(code, caller_side=self.direction is CallDirection.INBOUND)
             self.finish(cause, code=code, reason=message.get("Cause-txt"))
+        elif name == "BridgeEnter" and mine:
+            self.bridge_id = message.get("BridgeUniqueid")
+        elif name == "BridgeLeave" and mine:
+            self.bridge_id = ""
         elif name == "DTMFEnd" and mine and message.get("Direction") == "Received":
             self._host.publish(DtmfReceived(call_id=self.id, digit=message.get("Digit")))
         elif name == "DialEnd" and mine and message.get("DialStatus") == "ANSWER" and self._on_answered:

@@ -264,6 +264,10 @@ class FakeAmi:
         w.write(serialize_message([("Response", "Success"), ("ActionID", action.action_id),
                                    ("Message", "Redirect successful")]))
 
+    def _do_atxfer(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
+        w.write(serialize_message([("Response", "Success"), ("ActionID", action.action_id),
+                                   ("Message", "Atxfer successfully queued")]))
+
     def _list(self, w: asyncio.StreamWriter, aid: str, message: str, item: str, rows: list[dict[str, str]],
               complete: str) -> None:
         w.write(serialize_message([("Response", "Success"), ("ActionID", aid), ("EventList", "start"),
