@@ -24,7 +24,7 @@ from typing import Any
 
 from caruso.acd import (AcdCore, AgentStateChanged, Announce, CallAbandoned, CallAnswered, CallEnded,
                         CallOffer, CallQueued, CallRingFailed, CancelRing, Output, Overflow, Reserve)
-from caruso.acd.model import OverflowTarget, RingOutcome
+from caruso.acd.model import AgentState, OverflowTarget, RingOutcome
 from caruso.callflow.events import QueueEvent
 from caruso.callflow.records import CallRecordBuilder, now
 from caruso.telephony.interface import Call, CallEnded as CallGone, DialFailed, HangupCause, Prompt
@@ -56,6 +56,7 @@ class Waiter:
     ringing_agent: str = ""
     answered: bool = False
     announcing: bool = False
+    cancel_reason: str = "cancelled"
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
 
@@ -159,6 +160,10 @@ class QueueHost:
         elif isinstance(out, CancelRing):
             waiter = self.waiters.get(out.call)
             if waiter is not None and waiter.ring is not None and waiter.ringing_agent in out.agents:
+                # the core's ring time-out sets the agent missed before cancelling: a no-answer
+                agent = self.core.agents.get(waiter.ringing_agent)
+                missed = agent is not None and agent.state is AgentState.MISSED
+                waiter.cancel_reason = "no_answer" if missed else "cancelled"
                 waiter.ring.cancel()
         elif isinstance(out, Overflow):
             waiter = self.waiters.get(out.call)
@@ -211,7 +216,8 @@ class QueueHost:
             self.apply(self.core.answered(waiter.call.id, agent_id))
 
         try:
-            result = await waiter.call.bridge(phone, ring_timeout=ring_timeout, caller_id=waiter.call.caller,
+            # the core's own ring timer decides; the switch's is a safety net just behind it
+            result = await waiter.call.bridge(phone, ring_timeout=ring_timeout + 2.0, caller_id=waiter.call.caller,
                                               on_ringing=on_ringing, on_answered=on_answered)
         except DialFailed as exc:
             waiter.record.leg(leg, ended_at=now(), outcome=exc.cause.value)
@@ -219,7 +225,8 @@ class QueueHost:
             self.apply(self.core.ring_failed(waiter.call.id, agent_id, _RING_OUTCOME.get(exc.cause, RingOutcome.FAILED)))
             return
         except asyncio.CancelledError:
-            waiter.record.leg(leg, ended_at=now(), outcome="cancelled")
+            waiter.record.leg(leg, ended_at=now(), outcome=waiter.cancel_reason)
+            waiter.cancel_reason = "cancelled"
             waiter.ring = None
             raise
         except CallGone:

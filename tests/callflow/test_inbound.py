@@ -63,7 +63,8 @@ async def test_caller_reaches_an_agent_through_ivr_and_queue(tmp_path: Path, smt
             await caller.kill()
             await agent.kill()
         await until(lambda: site.finished())
-        call_id = site.finished()[0].call_id
+        site_finished = site.finished()[0]
+        call_id = site_finished.call_id
         record = await CallsRepository(site.storage.database).get_call(call_id)
         timeline = await site.storage.timeline(known)
     assert loud_seconds(tmp_path / "caller.wav") > 1.0          # the IVR prompt, then the agent
@@ -71,6 +72,7 @@ async def test_caller_reaches_an_agent_through_ivr_and_queue(tmp_path: Path, smt
     assert heard(tmp_path / "agent-0.wav", 440) > 0.5           # the agent heard the caller's tone
     assert record is not None
     assert (record.outcome, record.hangup_by, record.caller_number) == ("answered", "caller", CALLER)
+    assert site_finished.agent == "alice" and site_finished.queue == "sales"
     assert record.queued_at and record.offered_at and record.answered_at and record.ended_at
     assert record.arrived_at <= record.queued_at <= record.offered_at <= record.answered_at <= record.ended_at
     assert record.wait_seconds is not None and 0 <= record.wait_seconds < 20
@@ -78,3 +80,90 @@ async def test_caller_reaches_an_agent_through_ivr_and_queue(tmp_path: Path, smt
     assert [leg.kind for leg in record.legs] == ["caller", "agent"]
     assert record.legs[1].answered_at is not None and record.legs[1].outcome == "answered"
     assert [(e.kind, e.outcome, e.call_id) for e in timeline.items] == [("inbound_call", "answered", call_id)]
+
+
+async def test_no_agent_answers_the_caller_leaves_a_voicemail(tmp_path: Path, smtp: Any) -> None:
+    queue = {"ring_timeout": 3.0, "max_wait": 6.0, "overflow": "voicemail:queue:sales"}
+    agents = {"alice": {"phone": "alice", "queues": ["sales"]}}
+    async with running_site(tmp_path, smtp.port, queue=queue, agents=agents, accounts=ACCOUNTS) as site:
+        known = await customer(site)
+        site.flows.agent_state("alice", AgentState.READY)
+        agent = await agent_phone(site, "alice", "--answer-after", "-1")
+        caller = await caller_phone(site, "--tone", "440", "--dtmf", "1@2")
+        try:
+            await agent.expect("incoming", timeout=20)
+            await caller.expect("ended", timeout=40)
+            await caller.finish()
+        finally:
+            await caller.kill()
+            await agent.kill()
+        await until(lambda: site.finished())
+        await site.voicemail.wait_notified()
+        messages = await site.voicemail.messages("queue:sales")
+        timeline = await site.storage.timeline(known)
+        missed = site.flows.queues.core.agents["alice"].state
+    assert missed is AgentState.MISSED
+    assert len(messages) == 1
+    message = messages[0]
+    path = Path(message.path)
+    assert path.parent.parent == tmp_path / "var" / "voicemail" and path.suffix == ".wav"
+    assert not list(path.parent.glob("*.part.wav"))
+    assert heard(path, 440) > 0.5 and message.duration_seconds > 1
+    assert message.caller_number == CALLER and message.call_id == site.finished()[0].call_id
+    assert site.finished()[0].outcome == "voicemail"
+    assert sorted(e.kind for e in timeline.items) == ["inbound_call", "voicemail"]
+    assert len(smtp.messages) == 1
+    mail = smtp.messages[0]
+    assert mail["To"] == "sales@example.com" and "queue:sales" in mail["Subject"]
+    assert f"/api/voicemail/{message.id}/audio" in mail.get_body().get_content()
+
+
+async def test_caller_hanging_up_in_the_queue_is_abandoned_with_its_wait(tmp_path: Path, smtp: Any) -> None:
+    agents = {"alice": {"phone": "alice", "queues": ["sales"]}}
+    async with running_site(tmp_path, smtp.port, queue=QUEUE, agents=agents, accounts=ACCOUNTS) as site:
+        site.flows.agent_state("alice", AgentState.PAUSED, "lunch")     # nobody to take the call
+        caller = await caller_phone(site, "--dtmf", "1@2", "--hangup-after", "7")
+        try:
+            await caller.expect("ended", timeout=30)
+            await caller.finish()
+        finally:
+            await caller.kill()
+        await until(lambda: site.finished())
+        finished = site.finished()[0]
+        record = await CallsRepository(site.storage.database).get_call(finished.call_id)
+        abandoned = site.notices("abandoned")
+    assert finished.outcome == "abandoned" and finished.hangup_by == "caller"
+    assert record is not None and record.outcome == "abandoned" and record.answered_at is None
+    assert record.wait_seconds is not None and 2.0 < record.wait_seconds < 7.0
+    assert len(abandoned) == 1 and abandoned[0].call_id == finished.call_id and abandoned[0].waited > 2.0
+
+
+async def test_agent_not_answering_is_set_missed_and_the_call_is_offered_again(tmp_path: Path, smtp: Any) -> None:
+    queue = {"ring_timeout": 3.0, "max_wait": 60.0, "overflow": "voicemail:queue:sales"}
+    agents = {"alice": {"phone": "alice", "queues": ["sales"]}, "bob": {"phone": "bob", "queues": ["sales"]}}
+    async with running_site(tmp_path, smtp.port, queue=queue, agents=agents, accounts=ACCOUNTS) as site:
+        site.flows.agent_state("alice", AgentState.READY)
+        alice = await agent_phone(site, "alice", "--answer-after", "-1")
+        bob = await agent_phone(site, "bob", "--answer-after", "0.3")
+        caller = await caller_phone(site, "--dtmf", "1@2", "--hangup-after", "14")
+        try:
+            await alice.expect("incoming", timeout=20)
+            await until(lambda: site.flows.queues.core.agents["alice"].state is AgentState.MISSED)
+            site.flows.agent_state("bob", AgentState.READY)
+            await bob.expect("incoming", timeout=20)
+            await caller.expect("ended", timeout=30)
+            await caller.finish()
+        finally:
+            for phone in (caller, alice, bob):
+                await phone.kill()
+        await until(lambda: site.finished())
+        finished = site.finished()[0]
+        record = await CallsRepository(site.storage.database).get_call(finished.call_id)
+        failed = site.notices("ring_failed")
+        site_state_alice = site.flows.queues.core.agents["alice"].state
+    assert [(n.agent, n.detail) for n in failed] == [("alice", "no_answer")]
+    assert (finished.outcome, finished.agent) == ("answered", "bob")
+    assert site_state_alice is AgentState.MISSED
+    assert record is not None
+    assert [(leg.kind, leg.outcome) for leg in record.legs] == [("caller", "answered"), ("agent", "no_answer"),
+                                                                ("agent", "answered")]

@@ -7,10 +7,13 @@ kept in ``self.calls`` until pjsua2 reports them disconnected (a Call collected 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import os
 import re
 import time
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -239,7 +242,7 @@ class WorkerService:
         except pj.Error as exc:
             raise OpError(f"cannot record to {args['file']}: {exc.info()}") from None
         rid = self._new_id("r")
-        call.recorders[rid] = (recorder, time.monotonic())
+        call.recorders[rid] = (recorder, time.monotonic(), str(args["file"]))
         media.startTransmit(recorder)
         self._spawn(self._watch_recording(call, rid, float(args.get("max_seconds", 120.0)),
                                           float(args.get("silence_seconds", 0.0))))
@@ -267,16 +270,22 @@ class WorkerService:
         entry = call.recorders.pop(rid, None)
         if entry is None:
             return 0.0
-        recorder, started = entry
+        recorder, started, path = entry
         if not call.disconnected and call.media_ready.is_set():
             try:
                 call.audio().stopTransmit(recorder)
             except pj.Error:
                 pass
-        del recorder, entry          # destroying the recorder writes the WAV header
+        # pjsua2 (mainThreadOnly) destroys the recorder, and writes the WAV header, on the next
+        # libHandleEvents: say "done" only once the file is whole.
+        del recorder, entry
         length = time.monotonic() - started
-        self.emit(Event("record_done", call.cid, {"rec": rid, "reason": reason, "duration": length}))
+        self._spawn(self._announce_recorded(call, rid, reason, length, path))
         return length
+
+    async def _announce_recorded(self, call: WorkerCall, rid: str, reason: str, length: float, path: str) -> None:
+        await wait_wav_closed(path)
+        self.emit(Event("record_done", call.cid, {"rec": rid, "reason": reason, "duration": length}))
 
     async def op_stop_record(self, args: dict[str, Any]) -> dict[str, Any]:
         call = self.calls.get(args.get("call", ""))
@@ -302,6 +311,23 @@ class WorkerService:
             self._release_media(call)
         for task in self.tasks:
             task.cancel()
+
+
+async def wait_wav_closed(path: str, timeout: float = 2.0) -> None:
+    """Wait until the WAV writer has closed *path* (its RIFF size matches the file); repair it if not."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(8)
+            size = os.path.getsize(path)
+        except OSError:
+            return
+        if len(head) == 8 and head[:4] == b"RIFF" and int.from_bytes(head[4:], "little") + 8 == size:
+            return
+        await asyncio.sleep(0.01)
+    with contextlib.suppress(OSError, ValueError):
+        audio.repair_wav(Path(path))
 
 
 def _link(a: pj.AudioMedia, b: pj.AudioMedia) -> None:
