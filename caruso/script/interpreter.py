@@ -143,19 +143,19 @@ class Interpreter:
 
     # the loop ------------------------------------------------------------------------------------
     def _enter(self, w: _Work, step_id: str) -> None:
+        # the hot path of every run: kept flat on purpose
         w.step = step_id
         w.cursor = None
         w.steps += 1
         w.budget -= 1
         step = w.script.steps[step_id]
-        label = self._label(w, step_id)
+        label = step_id if len(w.frames) == 1 else f"{w.script.id}:{step_id}"
         w.path = (label, w.path)
-        self._event(w, {"event": "enter", "step": label, "kind": step.kind})
+        w.trace = ({"event": "enter", "step": label, "kind": step.kind, "at": self.clock()}, w.trace)
         try:
             data = step_data(step, w.state.channel, w.scope, label)
         except ExpressionError as exc:
-            data = {"step": label, "kind": step.kind}
-            w.effects.append(Effect("step", data))
+            w.effects.append(Effect("step", {"step": label, "kind": step.kind}))
             self._fail(w, f"step {step_id!r}: {exc}")
             return
         w.effects.append(Effect("step", data))

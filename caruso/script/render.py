@@ -26,14 +26,18 @@ def render_content(content: m.Content, channel: str, scope: Scope) -> tuple[str 
 
 def step_data(step: m.Step, channel: str, scope: Scope, label: str) -> dict[str, Any]:
     data: dict[str, Any] = {"step": label, "kind": step.kind}
-    content = getattr(step, "content", None)
-    if content is not None:
+    kind = step.kind
+    if kind == "decision" or kind == "action" or kind == "call":
+        return data
+    content: m.Content = step.content  # type: ignore[union-attr]
+    if content.texts or content.audio:
         text, audio = render_content(content, channel, scope)
         if text is not None:
             data["text"] = text
         if audio:
             data["audio"] = audio
-    if isinstance(step, m.Question):
+    if kind == "question":
+        assert isinstance(step, m.Question)
         c = step.constraints
         ask: dict[str, Any] = {"type": step.type, "required": c.required}
         for name in ("min", "max", "minlength", "maxlength", "pattern"):
@@ -43,8 +47,8 @@ def step_data(step: m.Step, channel: str, scope: Scope, label: str) -> dict[str,
         if step.choices:
             ask["choices"] = [_choice(ch, channel, scope) for ch in step.choices]
         data["input"] = ask
-    elif isinstance(step, m.EndStep):
-        data["outcome"] = step.outcome
+    elif kind == "end":
+        data["outcome"] = step.outcome  # type: ignore[union-attr]
     return data
 
 
