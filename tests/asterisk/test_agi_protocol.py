@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caruso.drivers.asterisk.agi_protocol import (
     HANGUP, AgiProtocolError, AgiReply, EnvironmentReader, ReplyReader, format_command, parse_environment,
@@ -74,3 +76,12 @@ def test_garbage_is_refused() -> None:
         reader.feed_line(b"GET / HTTP/1.1\r\n")
     with pytest.raises(AgiProtocolError):
         ReplyReader().feed_line(b"hello\n")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=40))
+def test_quoting_round_trips_through_the_fake_splitter(argument: str) -> None:
+    from tests.asterisk.fake.agi import _split
+
+    line = format_command("SET VARIABLE", ["X", argument]).decode().rstrip("\n")
+    assert _split(line[len("SET VARIABLE "):]) == ["X", argument]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caruso.drivers.asterisk.ami_protocol import (
     AmiMessage, AmiParser, AmiProtocolError, ReplyCollector, serialize_action,
@@ -96,3 +98,15 @@ def test_serialize_round_trip_and_refuses_line_breaks() -> None:
 def test_not_asterisk_is_refused() -> None:
     with pytest.raises(AmiProtocolError):
         AmiParser().feed(b"HTTP/1.1 200 OK\r\n")
+
+
+_SESSION = load_capture("ami-session.txt").stream("S->C")
+_WHOLE = _messages([_SESSION])[1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=len(_SESSION) - 1), max_size=60, unique=True))
+def test_any_segmentation_gives_the_same_messages(cuts: list[int]) -> None:
+    bounds = [0, *sorted(cuts), len(_SESSION)]
+    _, messages = _messages([_SESSION[a:b] for a, b in zip(bounds, bounds[1:])])
+    assert messages == _WHOLE
