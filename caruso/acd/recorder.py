@@ -16,18 +16,27 @@ class StateRecorder:
         self.batch = batch
         self._pending: list[tuple[str, str, str, float]] = []
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.written = 0
         self.failed = 0
 
     def add(self, agent: str, state: str, reason: str, at: float) -> None:
         self._pending.append((agent, state, reason, at))
+        self._idle.clear()
         self._wake.set()
+
+    async def drain(self) -> None:
+        """Wait until everything added so far is written (or failed)."""
+        await self._idle.wait()
 
     async def run(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
             await self.flush()
+            if not self._pending:
+                self._idle.set()
 
     async def flush(self) -> None:
         while self._pending:

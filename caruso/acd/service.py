@@ -117,6 +117,11 @@ class AcdService:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    async def drain(self) -> None:
+        """Wait until the agent state changes so far are stored."""
+        if self._recorder is not None and self._running:
+            await self._recorder.drain()
+
     def set_line(self, line: AgentLine | None) -> None:
         """The call flow attaches its implementation of the telephony port."""
         self.line = line
