@@ -110,8 +110,8 @@ def _email(value: Any, _country: str) -> str:
     text = str(value).strip()
     if not _EMAIL.match(text):
         raise ValueError(value)
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    # stored in lower case, so look-ups and consent match however the address was typed
+    return text.lower()
 
 
 _CONVERTERS = {
