@@ -16,9 +16,11 @@ from caruso.errors import CarusoError
 
 COMMANDS: list[str] = [
     "caruso.cli.acd",
+    "caruso.cli.agents",
     "caruso.cli.db",
     "caruso.cli.dialer",
     "caruso.cli.objects",
+    "caruso.cli.queues",
     "caruso.cli.serve",
     "caruso.cli.script",
     "caruso.cli.services",
