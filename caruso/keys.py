@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from caruso.core.component import ServiceKey
 
 if TYPE_CHECKING:
+    from caruso.acd.service import AcdService
     from caruso.config import Config
     from caruso.events.bus import EventBus
     from caruso.storage.service import StorageManager
@@ -21,7 +22,7 @@ EVENTS: ServiceKey[EventBus] = ServiceKey("events")
 STORAGE: ServiceKey[StorageManager] = ServiceKey("storage")
 MAILER: ServiceKey[Any] = ServiceKey("mailer")
 SCRIPTS: ServiceKey[Any] = ServiceKey("scripts")
-ACD: ServiceKey[Any] = ServiceKey("acd")
+ACD: ServiceKey[AcdService] = ServiceKey("acd")
 TELEPHONY: ServiceKey[Switch] = ServiceKey("telephony")
 TTS: ServiceKey[Any] = ServiceKey("tts")
 IVR: ServiceKey[Any] = ServiceKey("ivr")
