@@ -6,7 +6,7 @@ The passwords are public (README quick start): a demo only, never a production d
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from caruso.auth.errors import UserNotFound
 from caruso.auth.roles import Role
@@ -20,12 +20,23 @@ log = logging.getLogger(__name__)
 DEMO_USERS = (
     ("admin", "caruso-admin", Role.ADMIN, "Ada Admin", None),
     ("supervisor", "caruso-supervisor", Role.SUPERVISOR, "Sam Supervisor", None),
-    ("agent1", "caruso-agent1", Role.AGENT, "Alice Agent", "agent1"),
-    ("agent2", "caruso-agent2", Role.AGENT, "Bob Agent", "agent2"),
+    ("alice", "caruso-alice", Role.AGENT, "Alice Martin", "alice"),
+    ("bruno", "caruso-bruno", Role.AGENT, "Bruno Lefèvre", "bruno"),
 )
+# the demo queues' agent scripts (queues.settings["script"]), set when a queue has none
+QUEUE_SCRIPTS = {"billing": "billing-dispute", "outage": "outage-report"}
 
 
-async def create_demo_users(auth: AuthService) -> int:
+async def create_demo_users(auth: AuthService, database: Any) -> int:
+    from caruso.acd.demo import install_demo
+    from caruso.storage.admin_repository import AdminRepository
+
+    await install_demo(database)      # the demo agents the users work as (does nothing when they exist)
+    admin = AdminRepository(database)
+    for queue in await admin.queues():
+        script = QUEUE_SCRIPTS.get(queue["name"])
+        if script and not queue["settings"].get("script"):
+            await admin.save_queue({"name": queue["name"], "settings": {**queue["settings"], "script": script}})
     if await auth.list_users():
         return 0
     for username, password, role, name, agent in DEMO_USERS:

@@ -55,7 +55,7 @@ class AuthService:
             if config is not None and config.server.demo:
                 from caruso.auth.demo import create_demo_users
 
-                await create_demo_users(self)
+                await create_demo_users(self, self._services.get(keys.STORAGE).database)
         yield
 
     def health(self) -> Health:

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from caruso import keys
+from caruso.acd.errors import InvalidTransition, UnknownAgent
 from caruso.auth.roles import Role
 from caruso.storage.history import ContactEvent
 from caruso.web.desktop_hub import DesktopHub
@@ -79,7 +80,12 @@ async def set_state(request: web.Request) -> web.Response:
     if wanted == "paused" and not reason:
         raise ApiError(400, "bad_request", "a pause needs a reason", {"field": "reason"})
     acd = request.app[SERVICES].get(keys.ACD)
-    await acd.set_agent_state(agent, wanted, reason)
+    try:
+        acd.agent_state(agent, wanted, reason)
+    except UnknownAgent as exc:
+        raise ApiError(404, "unknown_agent", f"the ACD has no agent {agent!r}") from exc
+    except InvalidTransition as exc:
+        raise ApiError(409, "invalid_transition", str(exc)) from exc
     return web.json_response(request.app[HUB].snapshot(agent))
 
 

@@ -239,12 +239,9 @@ class DesktopHub:
 
     async def _wrap_up_seconds(self, agent: str) -> float:
         acd = self.services.find(keys.ACD)
-        config = getattr(acd, "agent_config", None)
-        if config is not None:
-            try:
-                return float(config(agent).wrap_up)
-            except Exception:
-                pass
+        runtime = getattr(getattr(acd, "core", None), "agents", {}).get(agent)
+        if runtime is not None:
+            return float(runtime.config.wrap_up)
         storage = self.services.find(keys.STORAGE)
         if storage is None:
             return 0.0
