@@ -113,8 +113,11 @@ async def downgrade(db: Database, revision: str) -> SchemaStatus:
 async def revision(db: Database, message: str) -> None:
     """Write a new migration script from the difference between the database (at head) and the schema."""
 
+    head = head_revision()
+    rev_id = f"{int(head) + 1:04d}" if head.isdigit() else None  # revisions are numbered 0001, 0002, ...
+
     def run(sync_conn: Any) -> None:
-        command.revision(alembic_config(sync_conn), message=message, autogenerate=True)
+        command.revision(alembic_config(sync_conn), message=message, autogenerate=True, rev_id=rev_id)
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)

@@ -1,6 +1,7 @@
-"""system schema: calls, agents, queues, skills, voicemail, contact history, consent, campaigns,
-script runs, users and the audit log
-(consent double opt-in and the suppression list came in 0002)
+"""system schema
+
+Calls, agents, queues, skills, voicemail, contact history, consent, campaigns, script runs, users and the
+audit log (consent double opt-in and the suppression list came in 0002).
 
 Revision ID: 0001
 Revises: 

@@ -1,4 +1,6 @@
-"""consent: double opt-in (token, expiry, confirmation) and the suppression list
+"""consent: double opt-in and the suppression list
+
+Consent rows get a confirmation token (hashed), an expiry and a confirmation time.
 
 Revision ID: 0002
 Revises: 0001
