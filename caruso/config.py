@@ -128,6 +128,26 @@ class EventBusSettings:
 
 
 @dataclass(frozen=True)
+class DialerSettings:
+    enabled: bool = True
+    # seconds between pacing decisions of a running campaign
+    tick_seconds: float = 1.0
+    # how a contact's E.164 number becomes a dial target: {number} (+33...) or {digits} (33...)
+    dial_format: str = "{number}"
+    # played to a live answer that found no agent within the grace (a campaign may set its own)
+    identification_message: str = ("Hello, this is a call from our customer service. We are sorry, no one is "
+                                   "free to talk to you right now. We will call you again later; if you do "
+                                   "not want our calls, tell us then or call us back.")
+    agent_ring_timeout: float = 10.0
+    # how long to wait for the agent script's outcome after a call before recording 'completed'
+    disposition_timeout: float = 120.0
+    # when a contact is held back (agent required, no time known), look again after this many seconds
+    recheck_seconds: float = 300.0
+    # lines in flight per campaign, at most
+    max_lines: int = 200
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerSettings = field(default_factory=ServerSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -137,6 +157,7 @@ class Config:
     scripts: ScriptSettings = field(default_factory=ScriptSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     events: EventBusSettings = field(default_factory=EventBusSettings)
+    dialer: DialerSettings = field(default_factory=DialerSettings)
     source: str = "(defaults)"
 
     @property
