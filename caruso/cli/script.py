@@ -23,7 +23,7 @@ from caruso.errors import CarusoError
 from caruso.script import load_files
 from caruso.script import model as m
 from caruso.script.graph import to_dot
-from caruso.script.hosts.batch import NO_ANSWER, AnswerQueue, run_batch
+from caruso.script.hosts.batch import BACK, NO_ANSWER, AnswerQueue, run_batch
 from caruso.script.hosts.executor import DataExecutor
 from caruso.script.interpreter import Interpreter, ScriptSet
 from caruso.script.state import RunState
@@ -84,23 +84,73 @@ def _interactive(state: RunState, step: dict[str, Any]) -> Any:
         text = input(f"{step['step']} ({hint}, '<' to go back)> ")
     except EOFError:
         return NO_ANSWER
-    return text
+    return BACK if text.strip() == "<" else text
 
 
 def run(args: argparse.Namespace) -> int:
     script, scripts = _load_one(args.file)
+    if args.customer and not args.data:
+        return asyncio.run(_run_on_database(args, script, scripts))
     data = _read_json(args.data, "data") if args.data else {}
     executor = DataExecutor(data)
     context = dict(data.get("context", {}))
     objects = executor.start_objects(script.objects, context)
     if args.customer:
-        attr, sep, value = args.customer.partition("=")
-        if not sep:
-            raise CarusoError("--customer wants ATTR=VALUE, e.g. --customer number=100234")
+        attr, value = _customer_arg(args.customer)
         found = executor.find("Customer", attr, value)
         if found is None:
-            raise CarusoError(f"no Customer with {attr} = {value!r} in the data (give it with --data)")
+            raise CarusoError(f"no Customer with {attr} = {value!r} in {args.data}")
         objects["customer"] = found
+    return asyncio.run(_run(args, script, scripts, executor, objects, context, data.get("params")))
+
+
+def _customer_arg(text: str) -> tuple[str, str]:
+    attr, sep, value = text.partition("=")
+    if not sep or not attr:
+        raise CarusoError("--customer wants ATTR=VALUE, e.g. --customer number=C100001")
+    return attr, value
+
+
+async def _run_on_database(args: argparse.Namespace, script: m.Script, scripts: dict[str, m.Script]) -> int:
+    """--customer without --data: business objects are read from the configured database; what the
+    script would write (create, update, e-mail, services) is printed, not done."""
+    from caruso.config import load_config
+    from caruso.storage.service import StorageManager
+
+    storage = StorageManager.standalone(load_config(args.config))
+    async with storage.lifespan():
+        attr, value = _customer_arg(args.customer)
+        found = await storage.objects.first("Customer", {attr: value})
+        if found is None:
+            raise CarusoError(f"no Customer with {attr} = {value!r} in {storage.database.describe()}")
+        executor = DatabaseReader(storage)
+        customer = await executor.object_data(found)
+        return await _run(args, script, scripts, executor, {"customer": customer}, {}, None)
+
+
+class DatabaseReader(DataExecutor):
+    """Reads (find) from the database; writes are simulated like DataExecutor's."""
+
+    def __init__(self, storage: Any) -> None:
+        super().__init__({})
+        self.storage = storage
+
+    async def object_data(self, obj: Any) -> Any:
+        from caruso.script.hosts.services import object_with_relations
+
+        return await object_with_relations(self.storage.objects, obj)
+
+    async def execute(self, effect: Any, state: RunState) -> Any:
+        if effect.kind == "find":
+            from caruso.script.inputs import ActionResult
+
+            found = await self.storage.objects.first(effect.data["class"], {effect.data["by"]: effect.data["value"]})
+            return ActionResult(ok=True, value=await self.object_data(found) if found is not None else None)
+        return await super().execute(effect, state)
+
+
+async def _run(args: argparse.Namespace, script: m.Script, scripts: dict[str, m.Script], executor: Any,
+               objects: dict[str, Any], context: dict[str, Any], params: Any) -> int:
     clock = time.time
     if args.at:
         try:
@@ -120,8 +170,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(event, ensure_ascii=False, default=str), flush=True)
 
     answers = _interactive if interactive else AnswerQueue(_read_json(args.answers, "answers"))
-    state = asyncio.run(run_batch(interpreter, script.id, answers, executor, emit, channel=args.channel,
-                                  objects=objects, context=context, params=data.get("params")))
+    state = await run_batch(interpreter, script.id, answers, executor, emit, channel=args.channel,
+                            objects=objects, context=context, params=params)
     return 0 if state.ended else 2
 
 
@@ -160,9 +210,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     r.add_argument("file", metavar="FILE")
     r.add_argument("--answers", metavar="ANSWERS.json")
     r.add_argument("--channel", choices=m.CHANNELS, default="agent")
-    g = r.add_mutually_exclusive_group()
-    g.add_argument("--data", metavar="DATA.json", help="business objects, records and service results, no database")
-    r.add_argument("--customer", metavar="ATTR=VALUE", help="the customer (from the --data records) to run for")
+    r.add_argument("--data", metavar="DATA.json", help="business objects, records and service results, no database")
+    r.add_argument("--customer", metavar="ATTR=VALUE",
+                   help="the customer to run for: from the --data records, else read from the configured "
+                        "database (writes are then only printed, not done)")
     r.add_argument("--at", metavar="YYYY-MM-DDTHH:MM", help="run as if it were this local time (business hours)")
     r.set_defaults(func=run)
 

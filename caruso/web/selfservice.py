@@ -44,6 +44,14 @@ COOKIE_MAX_AGE = 30 * 24 * 3600
 STATIC = Path(__file__).parent / "static"
 
 
+def _customer_of(state: RunState, script: Any) -> tuple[str, str] | None:
+    for ref in script.objects:
+        obj = state.frames[0].objects.get(ref.name)
+        if ref.cls == "Customer" and isinstance(obj, dict) and obj.get("id") is not None:
+            return "Customer", str(obj["id"])
+    return None
+
+
 def screen_from(effects: list[Effect], state: RunState) -> dict[str, Any]:
     """What the page shows: texts of the steps entered since the last question, and the question."""
     steps = [e.data for e in effects if e.kind == "step"]
@@ -112,37 +120,41 @@ class SelfService:
         response.headers["Cache-Control"] = "no-store"
 
     # runs ------------------------------------------------------------------------------------------
-    async def start_run(self, script: Any) -> dict[str, Any]:
+    async def start_run(self, script: Any, visitor: str) -> dict[str, Any]:
         interp = self.interpreter()
         state, effects = interp.start(script.id, channel="web")
         state, seen = await advance(interp, state, effects, self.executor())
         record = {"run": uuid.uuid4().hex, "script": script.id, "started_at": datetime.now(UTC).isoformat(),
                   "state": state.to_json(), "screen": screen_from(seen, state), "recorded": False}
-        await self.finish(record, state, script)
+        await self.persist(record, state, script, visitor)
         return record
 
-    async def finish(self, record: dict[str, Any], state: RunState, script: Any) -> None:
-        """Record an ended run once in the contact history (when a storage manager runs)."""
-        if not state.ended or record.get("recorded"):
-            return
-        record["recorded"] = True
+    async def persist(self, record: dict[str, Any], state: RunState, script: Any, visitor: str) -> None:
+        """Save the run (state and trace) in the script_runs table, and once it ended, record it in the
+        contact history linked to that run — when a storage manager runs.  The visitor's page never
+        fails because of it: the file store already holds the run."""
         storage = self.services.find(keys.STORAGE)
         if storage is None or not hasattr(storage, "record_contact"):
             return
+        customer = _customer_of(state, script)
         try:
-            from caruso.storage.history import ContactEvent
+            from caruso.storage.script_runs_repository import ScriptRunRecord, ScriptRunsRepository
 
-            customer = None
-            for ref in script.objects:
-                obj = state.frames[0].objects.get(ref.name)
-                if ref.cls == "Customer" and isinstance(obj, dict) and obj.get("id") is not None:
-                    customer = ("Customer", str(obj["id"]))
-            await storage.record_contact(ContactEvent(
-                kind="self_service", channel="web", started_at=datetime.fromisoformat(record["started_at"]),
-                ended_at=datetime.now(UTC), customer=customer, outcome=state.outcome, summary=script.title,
-                detail_kind="script_run", detail_ref=record["run"]))
-        except Exception:  # the customer's run is done; a history failure must not break their page
-            log.exception("recording self-service run %s in the contact history failed", record["run"])
+            status = "finished" if state.ended else "running"
+            await ScriptRunsRepository(storage.database).save(ScriptRunRecord(
+                id=record["run"], script=script.id, script_version=state.version, host="web", status=status,
+                state=state.to_json(), trace=state.trace_list, outcome=state.outcome, customer=customer,
+                session=visitor))
+            if state.ended and not record.get("recorded"):
+                from caruso.storage.history import ContactEvent
+
+                await storage.record_contact(ContactEvent(
+                    kind="self_service", channel="web", started_at=datetime.fromisoformat(record["started_at"]),
+                    ended_at=datetime.now(UTC), customer=customer, outcome=state.outcome, summary=script.title,
+                    detail_kind="script_run", detail_ref=record["run"]))
+                record["recorded"] = True
+        except Exception:
+            log.exception("storing self-service run %s failed", record["run"])
 
     # handlers --------------------------------------------------------------------------------------
     async def index(self, request: web.Request) -> web.Response:
@@ -158,7 +170,7 @@ class SelfService:
         visitor, fresh = self.visitor(request)
         record = None if fresh else await self.store.load(visitor, script.id)
         if record is None:
-            record = await self.start_run(script)
+            record = await self.start_run(script, visitor)
             await self.store.save(visitor, script.id, record)
         state = RunState.from_json(record["state"])
         notice = record.pop("notice", None)
@@ -187,13 +199,13 @@ class SelfService:
         action = str(form.get("action", "answer"))
         record = await self.store.load(visitor, script.id)
         if record is None or action == "restart":
-            record = await self.start_run(script)
+            record = await self.start_run(script, visitor)
         else:
-            await self.apply(record, script, action, form)
+            await self.apply(record, script, action, form, visitor)
         await self.store.save(visitor, script.id, record)
         raise web.HTTPSeeOther(request.path)
 
-    async def apply(self, record: dict[str, Any], script: Any, action: str, form: Any) -> None:
+    async def apply(self, record: dict[str, Any], script: Any, action: str, form: Any, visitor: str) -> None:
         state = RunState.from_json(record["state"])
         current = record["screen"].get("question")
         if state.status != "question" or current is None:
@@ -207,6 +219,7 @@ class SelfService:
                 return
             state, effects = interp.step(state, Back())
             record["state"], record["screen"] = state.to_json(), screen_from(effects, state)
+            await self.persist(record, state, script, visitor)
             return
         raw = form.get("answer")
         value = str(raw) if raw is not None else None
@@ -217,7 +230,7 @@ class SelfService:
             return
         state, seen = await advance(interp, state, effects, self.executor())
         record["state"], record["screen"] = state.to_json(), screen_from(seen, state)
-        await self.finish(record, state, script)
+        await self.persist(record, state, script, visitor)
 
 
 def setup(app: web.Application) -> None:

@@ -127,3 +127,31 @@ def test_graph_draws_steps_and_conditions(cli, tmp_path) -> None:  # type: ignor
     dot = out.read_text()
     assert '"check-amount" -> "escalate" [label="amount > 500 or customer.vip"]' in dot
     assert '"fetch-balance" -> "no-balance" [style=dashed' in dot
+
+
+def test_run_for_a_customer_of_the_database(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--customer without --data reads the configured database (SQLite with the demo data here); what
+    the script would write is only printed."""
+    config = tmp_path / "caruso.toml"
+    config.write_text(f'[server]\ndata_dir = "{tmp_path / "var"}"\ndemo = true\n')
+    code, events, output = cli("--config", str(config), "script", "run", str(SCRIPTS / "billing-dispute.xml"),
+                               "--customer", "number=C100002",
+                               answers={"reason": "tariff", "ask-amount": 80, "offer-credit": "no"})
+    assert code == 0, output
+    summary = next(e for e in events if e["event"] == "step" and e["step"] == "summary")
+    assert summary["text"].startswith("M. Jean Bernard, customer C100002. Contract K200002: Gaz Confort")
+    assert events[-1]["outcome"] == "escalated"
+    email = next(e for e in events if e["event"] == "effect" and e["effect"] == "email")
+    assert email["to"] == ["jean.bernard@example.org"]
+
+
+def test_graph_as_svg(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    if shutil.which("dot") is None:
+        pytest.fail("caruso script graph -o X.svg needs Graphviz's dot: apt-get install graphviz")
+    out = tmp_path / "g.svg"
+    code, _, output = cli("script", "graph", str(SCRIPTS / "ivr-main.xml"), "-o", str(out), "--channel", "voice")
+    assert code == 0, output
+    svg = out.read_text()
+    assert "<svg" in svg and "queue billing" in svg

@@ -23,6 +23,17 @@ async def client(tmp_path: Path, smtp_server: Any) -> AsyncIterator[TestClient]:
             yield c
 
 
+async def stored_run(storage: Any, run_id: str | None) -> dict[str, Any]:
+    """The script_runs row, read through the storage manager's own database session."""
+    from sqlalchemy import select
+
+    from caruso.storage.schema.scripts import ScriptRun
+
+    async with storage.database.session() as session:
+        row = (await session.scalars(select(ScriptRun).where(ScriptRun.id == run_id))).one()
+        return {"status": row.status, "outcome": row.outcome, "customer_key": row.customer_key, "trace": row.trace}
+
+
 def hidden(page: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page))
 
@@ -168,5 +179,9 @@ async def test_move_house_updates_the_crm_and_records_the_contact(tmp_path: Path
         entry = page_of_history.items[0]
         assert (entry.kind, entry.channel, entry.outcome, entry.detail_kind) == ("self_service", "web", "moved",
                                                                                  "script_run")
+        run = await stored_run(storage, entry.detail_ref)
+        assert run["status"] == "finished" and run["outcome"] == "moved" and run["customer_key"] == str(customer.key)
+        events = [t["event"] for t in run["trace"]]
+        assert events[0] == "start" and events[-1] == "end" and events.count("answer") == 7
     (_, rcpt, msg), = smtp_server.messages
     assert rcpt == ["jean.bernard@example.org"]

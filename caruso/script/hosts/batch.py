@@ -13,7 +13,7 @@ from typing import Any
 
 from caruso.script.effects import Effect
 from caruso.script.hosts.driver import ActionExecutor, advance
-from caruso.script.inputs import Answer
+from caruso.script.inputs import Answer, Back
 from caruso.script.interpreter import Interpreter
 from caruso.script.state import RunState
 
@@ -21,6 +21,7 @@ Emit = Callable[[dict[str, Any]], None]
 AnswerSource = Callable[[RunState, dict[str, Any]], Any]
 
 NO_ANSWER = object()
+BACK = object()  # an answer source returns it to go back to the previous question
 
 
 def effect_event(effect: Effect) -> dict[str, Any]:
@@ -63,6 +64,12 @@ async def run_batch(interpreter: Interpreter, script_id: str, answers: AnswerSou
         if answer is NO_ANSWER:
             emit({"event": "stuck", "step": last_step.get("step"), "message": "no answer left for this step"})
             return state
-        state, effects = interpreter.step(state, Answer(answer))
+        if answer is BACK:
+            if not state.can_go_back:
+                emit({"event": "invalid", "step": last_step.get("step"), "message": "there is no earlier question"})
+                continue
+            state, effects = interpreter.step(state, Back())
+        else:
+            state, effects = interpreter.step(state, Answer(answer))
         state, _ = await advance(interpreter, state, effects, executor, on_effect)
     return state

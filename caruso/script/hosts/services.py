@@ -47,6 +47,32 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def plain_object(obj: Any) -> Any:
+    """A business object as JSON-able data (its key as ``id`` when the model names it otherwise)."""
+    if obj is None:
+        return None
+    data = jsonable(obj)
+    key = getattr(obj, "key", None)
+    if isinstance(data, dict) and key is not None:
+        data.setdefault("id", jsonable(key))
+    return data
+
+
+async def object_with_relations(objects: Any, obj: Any) -> Any:
+    """The object's attributes plus its relations one level deep (customer.contracts, contract.meters)."""
+    data = plain_object(obj)
+    if data is None:
+        return None
+    related = getattr(objects, "related", None)
+    model = getattr(objects, "model", None)
+    defs = getattr(model, "objects", None)
+    definition = defs.get(obj.name) if hasattr(defs, "get") else None
+    for name in getattr(definition, "relations", ()) or ():
+        if related is not None and name not in data:
+            data[name] = jsonable(await related(obj, name))
+    return data
+
+
 def _business_objects(services: ServiceManager) -> Any:
     storage = services.find(STORAGE)
     if storage is None:
@@ -78,14 +104,14 @@ class ServiceExecutor:
         if objects is None:
             return ActionResult(ok=False, error="no storage service is configured")
         found = await objects.first(d["class"], {d["by"]: d["value"]})
-        return ActionResult(ok=True, value=await self._with_relations(objects, found))
+        return ActionResult(ok=True, value=await object_with_relations(objects, found))
 
     async def _do_create(self, d: dict[str, Any], effect: Effect, state: RunState) -> ActionResult:
         objects = _business_objects(self.services)
         if objects is None:
             return ActionResult(ok=False, error="no storage service is configured")
         created = await objects.create(d["class"], d["fields"])
-        return ActionResult(ok=True, value=self._plain(created))
+        return ActionResult(ok=True, value=plain_object(created))
 
     async def _do_update(self, d: dict[str, Any], effect: Effect, state: RunState) -> ActionResult:
         objects = _business_objects(self.services)
@@ -94,7 +120,7 @@ class ServiceExecutor:
         if d.get("id") is None:
             return ActionResult(ok=False, error=f"the {d['object']} object is not known: nothing to update")
         updated = await objects.update(d["class"], d["id"], d["fields"])
-        return ActionResult(ok=True, value=await self._with_relations(objects, updated))
+        return ActionResult(ok=True, value=await object_with_relations(objects, updated))
 
     async def _do_invoke(self, d: dict[str, Any], effect: Effect, state: RunState) -> ActionResult:
         component = self.services.find(d["service"])
@@ -123,30 +149,3 @@ class ServiceExecutor:
         if self.calls is None:
             return ActionResult(ok=False, error=f"{effect.kind} is not available on the {self.channel} channel")
         return await self.calls(effect, state)
-
-    @staticmethod
-    def _plain(obj: Any) -> Any:
-        if obj is None:
-            return None
-        data = jsonable(obj)
-        key = getattr(obj, "key", None)
-        if isinstance(data, dict) and key is not None:
-            data.setdefault("id", jsonable(key))
-        return data
-
-    async def _with_relations(self, objects: Any, obj: Any) -> Any:
-        """The object's attributes plus its relations one level deep (customer.contracts, contract.meters)."""
-        data = self._plain(obj)
-        if data is None:
-            return None
-        related = getattr(objects, "related", None)
-        model = getattr(objects, "model", None)
-        definition = None
-        if model is not None:
-            defs = getattr(model, "objects", None)
-            definition = defs.get(obj.name) if hasattr(defs, "get") else None
-        for relation in getattr(definition, "relations", ()) or ():
-            name = getattr(relation, "name", relation)
-            if related is not None and name not in data:
-                data[name] = jsonable(await related(obj, name))
-        return data
