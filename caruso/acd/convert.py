@@ -90,8 +90,8 @@ def queue_settings(config: QueueConfig) -> dict[str, Any]:
 
 
 def agent_from_data(agent_id: str, *, name: str = "", phone: str = "", skills: Mapping[str, int] | None = None,
-                    queues: Mapping[str, int] | None = None, wrap_up: float = 0.0) -> AgentConfig:
-    """``queues``: queue id -> penalty; the linear order follows the order given."""
-    members = tuple(Membership(q, penalty=int(p), order=i) for i, (q, p) in enumerate((queues or {}).items()))
+                    queues: Mapping[str, int] | None = None, wrap_up: float = 0.0, order: int = 0) -> AgentConfig:
+    """``queues``: queue id -> penalty; ``order``: the agent's place in linear queues (ties: load order)."""
+    members = tuple(Membership(q, penalty=int(p), order=order) for q, p in (queues or {}).items())
     return AgentConfig(agent_id, name=name, phone=phone, skills={k: int(v) for k, v in (skills or {}).items()},
                        queues=members, wrap_up=float(wrap_up or 0.0))

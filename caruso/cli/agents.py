@@ -15,6 +15,7 @@ from caruso.acd.convert import agent_from_data
 from caruso.cli.queues import ensure_skills, pairs, with_admin
 from caruso.config import load_config
 from caruso.errors import CarusoError
+from caruso.storage.acd_repository import AcdRepository
 from caruso.storage.admin_repository import AdminRepository
 
 
@@ -40,7 +41,10 @@ async def _save(admin: AdminRepository, args: argparse.Namespace, *, new: bool) 
     agent_from_data(args.login, skills=merged.get("skills"), queues=merged.get("queues"),
                     wrap_up=merged.get("wrapup_seconds") or 0)   # refuse what the ACD would refuse
     await ensure_skills(admin, list(data.get("skills", {})))
-    return await admin.save_agent(data)
+    saved = await admin.save_agent(data)
+    if args.order is not None:
+        await AcdRepository(admin.db).set_order(args.login, args.order)
+    return saved
 
 
 def _print(agents: list[dict[str, Any]], as_json: bool) -> None:
@@ -96,6 +100,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         a.add_argument("--extension", help="SIP URI or extension of the agent's softphone")
         a.add_argument("--email")
         a.add_argument("--wrap-up", type=int, metavar="SEC")
+        a.add_argument("--order", type=int, help="place in linear (fixed order) queues; lower first")
         a.add_argument("--skill", action="append", metavar="SKILL=LEVEL", help="repeat; replaces the skills")
         a.add_argument("--queue", action="append", metavar="QUEUE[=PENALTY]", help="repeat; replaces the queues")
         a.add_argument("--disable", dest="enabled", action="store_false", default=None)

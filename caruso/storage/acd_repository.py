@@ -53,8 +53,17 @@ class AcdRepository:
         self._agent_ids = {a.login: a.id for a in agents}
         agent_configs = [agent_from_data(a.login, name=a.name, phone=a.extension or a.phone or "",
                                          skills=skills_of_agent.get(a.id), queues=queues_of_agent.get(a.id),
-                                         wrap_up=a.wrapup_seconds or 0) for a in agents]
+                                         wrap_up=a.wrapup_seconds or 0, order=int((a.settings or {}).get("order", 0)))
+                         for a in agents]
         return queue_configs, agent_configs
+
+    async def set_order(self, login: str, order: int) -> None:
+        """The agent's place in linear (fixed order) queues, kept in ``agents.settings``."""
+        async with self.db.transaction() as s:
+            agent = await s.scalar(select(Agent).where(Agent.login == login))
+            if agent is None:
+                raise LookupError(f"no agent {login!r}")
+            agent.settings = {**(agent.settings or {}), "order": int(order)}
 
     async def log_states(self, changes: list[tuple[str, str, str, float]]) -> None:
         """Record state periods: each (agent login, new state, reason, at) closes the agent's open period

@@ -40,7 +40,7 @@ def test_queues_and_agents_from_the_command_line(config_file: str, capsys: pytes
                "--set", "relaxation=[[30, 40], [60, 1]]") == 0
     assert cli(config_file, "queues", "add", "outage", "--strategy", "ring_all") == 0
     assert cli(config_file, "agents", "add", "alice", "--name", "Alice", "--extension", "sip:alice@pbx",
-               "--skill", "billing=80", "--queue", "billing", "--queue", "outage=2", "--wrap-up", "20") == 0
+               "--skill", "billing=80", "--queue", "billing", "--queue", "outage=2", "--wrap-up", "20", "--order", "3") == 0
     assert cli(config_file, "agents", "join", "alice", "vip", "--penalty", "1") == 1   # no such queue
     assert "no queue 'vip'" in capsys.readouterr().err
     assert cli(config_file, "agents", "leave", "alice", "outage") == 0
@@ -54,7 +54,7 @@ def test_queues_and_agents_from_the_command_line(config_file: str, capsys: pytes
     assert billing.strategy is Strategy.FEWEST_CALLS and billing.max_wait == 300.0
     assert billing.overflow.target == "billing" and [r.min_level for r in billing.relaxation] == [40, 1]
     (agent,) = agents
-    assert agent.phone == "sip:alice@pbx" and agent.wrap_up == 20.0
+    assert agent.phone == "sip:alice@pbx" and agent.wrap_up == 20.0 and agent.queues[0].order == 3
 
     assert cli(config_file, "queues", "update", "billing", "--unset", "max_wait", "--set", "weight=2") == 0
     queues, _ = loaded(config_file)
