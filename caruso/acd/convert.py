@@ -23,7 +23,9 @@ _FLOATS = ("max_wait", "service_level_seconds", "service_level_target", "ring_ti
            "announce_interval", "default_handle_time")
 _INTS = ("max_length", "ring_all_limit")
 _STRINGS = ("music", "announcement")
-QUEUE_SETTINGS = frozenset(_FLOATS + _INTS + _STRINGS + ("relaxation", "overflow", "join_empty", "leave_empty"))
+# "script": the agent script the desktop runs for the queue's calls (read by caruso/web, ignored here)
+QUEUE_SETTINGS = frozenset(_FLOATS + _INTS + _STRINGS + ("relaxation", "overflow", "join_empty", "leave_empty",
+                                                    "script"))
 
 
 def parse_overflow(text: str) -> OverflowTarget:
