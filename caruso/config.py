@@ -122,6 +122,22 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    # the business-object class `caruso privacy erase --customer ATTR=VALUE` looks in
+    customer_object: str = "Customer"
+    # retention in days per kind of data (0: kept until erased); older data is removed by the daily job
+    recordings_days: int = 90        # call recordings (files; the call record stays)
+    voicemail_days: int = 60         # voicemail audio (the message's row stays, without caller, for reports)
+    call_records_days: int = 365     # numbers and customer link of calls masked (times kept for reports)
+    script_answers_days: int = 180   # answers and variables of dialog-script runs (steps and outcome kept)
+    history_days: int = 730          # contact-history items deleted
+    # when the daily retention job runs (UTC, HH:MM)
+    retention_at: str = "03:30"
+    # erasure reports and subject-access exports are written here (under the data directory if relative)
+    reports_dir: Path = Path("privacy")
+
+
+@dataclass(frozen=True)
 class EventBusSettings:
     subscriber_queue: int = 10_000
     overflow: Literal["drop_oldest", "drop_newest"] = "drop_oldest"
@@ -158,6 +174,7 @@ class Config:
     mail: MailSettings = field(default_factory=MailSettings)
     events: EventBusSettings = field(default_factory=EventBusSettings)
     dialer: DialerSettings = field(default_factory=DialerSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     source: str = "(defaults)"
 
     @property

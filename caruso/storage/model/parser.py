@@ -116,6 +116,7 @@ class _Reader:
         desc = el.find("description")
         return ObjectDef(name=name, table=el.get("table"), key=key, attributes=attributes, indexes=tuple(indexes),
                          relations=relations, legacy=el.get("legacy") == "yes", label=el.get("label") or "",
+                         erasure=el.get("erasure") or "blank",
                          description=(desc.text or "").strip() if desc is not None else "", where=self.where(el))
 
 

@@ -63,6 +63,7 @@ class ObjectDef:
     relations: Mapping[str, RelationDef] = field(default_factory=dict)
     legacy: bool = False
     label: str = ""
+    erasure: Literal["blank", "delete"] = "blank"  # what a privacy erasure does: blank personal attributes
     description: str = ""
     where: Where = field(default=Where(""), compare=False)
 
