@@ -27,6 +27,7 @@ from caruso import keys
 from caruso.core.manager import ServiceManager
 from caruso.script import ScriptNotFound
 from caruso.script.effects import Effect
+from caruso.script.events import events_for
 from caruso.script.hosts.driver import advance
 from caruso.script.hosts.services import ServiceExecutor
 from caruso.script.inputs import Answer, Back
@@ -126,8 +127,15 @@ class SelfService:
         state, seen = await advance(interp, state, effects, self.executor())
         record = {"run": uuid.uuid4().hex, "script": script.id, "started_at": datetime.now(UTC).isoformat(),
                   "state": state.to_json(), "screen": screen_from(seen, state), "recorded": False}
+        self.publish(record, state, seen)
         await self.persist(record, state, script, visitor)
         return record
+
+    def publish(self, record: dict[str, Any], state: RunState, effects: list[Effect]) -> None:
+        bus = self.services.find(keys.EVENTS)
+        if bus is not None:
+            for event in events_for(record["run"], state, effects):
+                bus.publish(event)
 
     async def persist(self, record: dict[str, Any], state: RunState, script: Any, visitor: str) -> None:
         """Save the run (state and trace) in the script_runs table, and once it ended, record it in the
@@ -219,6 +227,7 @@ class SelfService:
                 return
             state, effects = interp.step(state, Back())
             record["state"], record["screen"] = state.to_json(), screen_from(effects, state)
+            self.publish(record, state, effects)
             await self.persist(record, state, script, visitor)
             return
         raw = form.get("answer")
@@ -230,6 +239,7 @@ class SelfService:
             return
         state, seen = await advance(interp, state, effects, self.executor())
         record["state"], record["screen"] = state.to_json(), screen_from(seen, state)
+        self.publish(record, state, seen)
         await self.persist(record, state, script, visitor)
 
 

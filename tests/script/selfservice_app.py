@@ -12,7 +12,8 @@ from aiohttp import web
 
 from caruso.config import Config, MailSettings, ScriptSettings, ServerSettings
 from caruso.core.manager import ServiceManager
-from caruso.keys import CONFIG, MAILER, SCRIPTS, STORAGE
+from caruso.events.bus import EventBus
+from caruso.keys import CONFIG, EVENTS, MAILER, SCRIPTS, STORAGE
 from caruso.mail import MailerService
 from caruso.script.repository import ScriptRepository
 from caruso.web.errors import error_middleware
@@ -28,6 +29,7 @@ async def selfservice_app(data_dir: Path, smtp_port: int, *, storage: bool = Fal
                     scripts=ScriptSettings(watch=False, web_rate_per_minute=rate, web_burst=burst))
     services = ServiceManager()
     services.register(CONFIG, config)
+    services.register(EVENTS, EventBus())
     services.register(SCRIPTS, ScriptRepository(folders=[SCRIPT_FOLDER], archive=data_dir / "scripts", watch=False))
     services.register(MAILER, MailerService(settings=config.mail))
     async with AsyncExitStack() as stack:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from caruso.keys import STORAGE
+from caruso.keys import EVENTS, STORAGE
+from caruso.script.events import ScriptRunEnded, ScriptStepEntered
 from caruso.web.keys import SERVICES
 from tests.script.selfservice_app import selfservice_app
 
@@ -80,6 +81,27 @@ async def test_outage_report_to_the_end_with_validation_and_email(client: TestCl
     assert "Start again" in page
     (_, rcpt, msg), = smtp_server.messages
     assert rcpt == ["outages@utility.example"] and msg["Subject"] == "Outage electricity 75011 (web)"
+
+
+async def test_runs_publish_step_and_end_events(client: TestClient) -> None:
+    bus = client.app[SERVICES].get(EVENTS)
+    seen: list[Any] = []
+
+    async def collect(event: Any) -> None:
+        seen.append(event)
+
+    unsubscribe = bus.subscribe(collect, (ScriptStepEntered, ScriptRunEnded), name="test")
+    url = "/self-service/outage-report"
+    await client.get(url)
+    await answer(client, url, "gas")
+    await answer(client, url, "yes")
+    await bus.drain()
+    unsubscribe()
+    assert [(type(e).__name__, getattr(e, "step", None)) for e in seen] == [
+        ("ScriptStepEntered", "energy"), ("ScriptStepEntered", "gas-smell"), ("ScriptStepEntered", "is-emergency"),
+        ("ScriptStepEntered", "emergency"), ("ScriptRunEnded", None)]
+    assert seen[-1].outcome == "emergency" and seen[-1].channel == "web"
+    assert len({e.run_id for e in seen}) == 1
 
 
 async def test_back_and_reload_show_the_right_page(client: TestClient) -> None:
