@@ -5,7 +5,7 @@
     depends_on = ["storage"]                       # started before this one
     enabled = true                                 # optional, default true
     [when]                                         # optional: only when these config values match
-    "server.telephony" = "sip"
+    "server.telephony" = "sip"                     # (a list means "one of": ["sip", "asterisk"])
     [settings]                                     # checked against the class's ``Settings`` dataclass
     base_url = "http://erp.example:8000"
 
@@ -53,7 +53,7 @@ class Descriptor:
                     raise DescriptorError(f"no configuration setting {dotted!r}", file=str(self.file),
                                           key=f"when.{dotted}")
                 value = value[part]
-            if value != wanted:
+            if value != wanted and not (isinstance(wanted, list) and value in wanted):   # a list: one of
                 return False
         return True
 
@@ -93,13 +93,17 @@ def read_descriptor(path: Path) -> Descriptor:
 
 
 def read_descriptors(folders: Iterable[Path]) -> list[Descriptor]:
-    """Read every ``*.toml`` in *folders*; a later folder's descriptor replaces an earlier one of the same name."""
-    found: dict[str, Descriptor] = {}
+    """Read every ``*.toml`` in *folders*; a later folder's descriptors replace an earlier folder's of the
+    same name.  Within one folder several descriptors may share a name as alternatives told apart by their
+    ``[when]`` (``telephony-sip.toml`` and ``telephony-asterisk.toml``, both ``telephony``)."""
+    found: dict[str, list[Descriptor]] = {}
     for folder in folders:
+        here: dict[str, list[Descriptor]] = {}
         for path in sorted(Path(folder).glob("*.toml")):
             desc = read_descriptor(path)
-            found[desc.name] = desc
-    return list(found.values())
+            here.setdefault(desc.name, []).append(desc)
+        found.update(here)
+    return [desc for group in found.values() for desc in group]
 
 
 def import_class(desc: Descriptor) -> type:

@@ -127,3 +127,23 @@ def test_shipped_descriptors_are_valid() -> None:
     assert {d.name for d in descriptors} >= {"web"}
     for desc in descriptors:
         import_class(desc)
+
+
+def test_alternatives_of_one_name_in_a_folder(tmp_path: Path) -> None:
+    """telephony-sip.toml and telephony-asterisk.toml both name "telephony": [when] picks the active one."""
+    folder = tmp_path / "alt"
+    folder.mkdir()
+    (folder / "thing-a.toml").write_text('name = "thing"\nclass = "caruso.web.service:WebService"\n'
+                                         '[when]\n"server.telephony" = "asterisk"\n')
+    (folder / "thing-b.toml").write_text('name = "thing"\nclass = "caruso.web.service:WebService"\n'
+                                         '[when]\n"server.telephony" = "sip"\n')
+    (folder / "both.toml").write_text('name = "both"\nclass = "caruso.web.service:WebService"\n'
+                                      '[when]\n"server.telephony" = ["sip", "asterisk"]\n')
+    cfg = config_with(folder, tmp_path)
+    for telephony, file in (("sip", "thing-b.toml"), ("asterisk", "thing-a.toml")):
+        cfg = replace(cfg, server=replace(cfg.server, telephony=telephony))
+        from caruso.core.descriptors import read_descriptors
+        active = [d for d in read_descriptors([folder]) if d.active(cfg)]
+        assert sorted(d.file.name for d in active) == sorted([file, "both.toml"])
+    cfg = replace(cfg, server=replace(cfg.server, telephony="none"))
+    assert "both" not in build_services(cfg)
