@@ -17,7 +17,7 @@ from caruso.script.effects import Effect
 from caruso.script.errors import ExpressionError, RunError, ScriptNotFound
 from caruso.script.expr import Scope
 from caruso.script.inputs import ActionResult, Answer, Back, Input
-from caruso.script.render import render_content, step_data
+from caruso.script.render import step_data
 from caruso.script.state import Checkpoint, Cons, Frame, RunState, cons_iter
 from caruso.script.actions import build_action_effect
 
@@ -294,7 +294,7 @@ class Interpreter:
 
     def _back(self, w: _Work, to: str | None) -> None:
         cps = list(cons_iter(w.checkpoints))
-        if w.status != "ended" and cps:
+        if w.status == "question" and cps:
             cps = cps[1:]  # the question we are at
         if to is not None:
             while cps and cps[0].frames[-1].step != to:

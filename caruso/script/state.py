@@ -112,7 +112,7 @@ class RunState:
     @property
     def can_go_back(self) -> bool:
         cps = list(cons_iter(self.checkpoints))
-        return len(cps) >= (1 if self.status == "ended" else 2)
+        return len(cps) >= (2 if self.status == "question" else 1)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ from caruso import paths
 from caruso.cli.main import main
 from caruso.script import load_files
 from caruso.script.interpreter import Interpreter, ScriptSet
+from tests.support.browser import browser_page  # noqa: F401  (the fixture, for the browser tests)
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "utility.json"

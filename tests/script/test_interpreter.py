@@ -171,3 +171,12 @@ def test_required_parameters_are_checked(tmp_path: Path, interpreter: Interprete
         interpreter.start("identify-customer", params={"nope": 1})
     state, effects = interpreter.start("identify-customer", params={"reason": "for the test"})
     assert "for the test" in effects[-1].data["text"]
+
+
+def test_back_while_an_action_is_pending_returns_to_the_last_question(interpreter: Interpreter) -> None:
+    state, _ = interpreter.start("move-house", channel="web")
+    state, _ = interpreter.step(state, Answer("100234"))
+    assert state.status == "action" and state.can_go_back
+    back, effects = interpreter.step(state, Back())
+    assert back.status == "question" and back.step_id == "ask-number" and back.pending is None
+    assert effects[-1].data["step"] == "identify-customer:ask-number"

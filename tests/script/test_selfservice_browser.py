@@ -10,12 +10,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.script.selfservice_app import selfservice_app
-from tests.support.browser import browser_page  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
 
-async def test_outage_report_in_a_browser(tmp_path: Path, smtp_server: Any, browser_page: Any) -> None:  # noqa: F811
+async def test_outage_report_in_a_browser(tmp_path: Path, smtp_server: Any, browser_page: Any) -> None:
     page = browser_page
     async with selfservice_app(tmp_path, smtp_server.port) as app:
         async with TestServer(app, host="127.0.0.1") as server:
