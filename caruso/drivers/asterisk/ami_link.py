@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from caruso.drivers.asterisk.ami_protocol import ActionReply, AmiMessage, AmiParser, ReplyCollector, serialize_action
+from caruso.drivers.asterisk.sockets import keep_alive
 from caruso.drivers.asterisk.errors import (
     AmiActionFailed, AmiError, AmiLinkLost, AmiLoginFailed, AmiNotConnected, AmiTimeout,
 )
@@ -169,6 +170,7 @@ class AmiLink:
     async def _session(self) -> None:
         opts = self.options
         reader, writer = await asyncio.wait_for(asyncio.open_connection(opts.host, opts.port), opts.connect_timeout)
+        keep_alive(writer)
         self._writer = writer
         parser = AmiParser()
         pump = asyncio.create_task(self._pump(reader, parser), name="ami-pump")

@@ -26,6 +26,7 @@ from panoramisk import fast_agi
 from caruso.drivers.asterisk.agi_protocol import (
     HANGUP, AgiEnvironment, AgiProtocolError, AgiReply, EnvironmentReader, ReplyReader, format_command,
 )
+from caruso.drivers.asterisk.sockets import keep_alive
 from caruso.drivers.asterisk.errors import AgiError, AgiInvalidCommand, AgiTimeout, AgiUsageError
 from caruso.telephony.interface import CallEnded, HangupCause
 
@@ -224,6 +225,7 @@ class AgiServer(fast_agi.Application):
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
+        keep_alive(writer)
         session: AgiSession | None = None
         try:
             env = await self._read_environment(reader, writer)
