@@ -151,6 +151,24 @@ class AcdMachine(RuleBasedStateMachine):
         self.agent_configs[agent] = config
         self.apply(self.core.set_agent(config))
 
+    @rule(queue=st.sampled_from(["billing", "outage"]), strategy=st.sampled_from(list(Strategy)),
+          level=st.integers(1, 100), relax=st.booleans())
+    def reconfigure_queue(self, queue: str, strategy: Strategy, level: int, relax: bool) -> None:
+        old = self.queue_configs[queue]
+        config = QueueConfig(queue, strategy=strategy, skills=tuple(SkillRequirement(r.skill, level) for r in old.skills),
+                             relaxation=(Relaxation(20, 1),) if relax else (), max_wait=old.max_wait,
+                             overflow=old.overflow, ring_all_limit=2)
+        self.queue_configs[queue] = config
+        self.apply(self.core.set_queue(config))
+
+    @rule(agent=st.sampled_from(AGENTS), queues=st.lists(st.sampled_from(QUEUES), max_size=3, unique=True))
+    def change_membership(self, agent: str, queues: list[str]) -> None:
+        old = self.agent_configs[agent]
+        config = AgentConfig(agent, skills=old.skills, queues=tuple(Membership(q, order=i) for i, q in enumerate(queues)),
+                             wrap_up=old.wrap_up)
+        self.agent_configs[agent] = config
+        self.apply(self.core.set_agent(config))
+
     # ------------------------------------------------------------------ invariants
     @invariant()
     def one_call_per_agent(self) -> None:
