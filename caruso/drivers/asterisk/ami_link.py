@@ -66,6 +66,7 @@ class _Pending:
     idempotent: bool
     future: asyncio.Future[ActionReply]
     action_id: str | None = None
+    sent_as: str | None = None        # the ActionID it was last written with
 
 
 class AmiLink:
@@ -253,15 +254,15 @@ class AmiLink:
         if writer is None or writer.is_closing():
             raise AmiNotConnected(f"AMI link is {self.state}; {pending.action} not sent")
         action_id = pending.action_id or f"caruso-{self._prefix}-{next(self._ids)}"
+        pending.sent_as = action_id
         self._pending[action_id] = pending
         self._collector.expect(action_id)
         writer.write(serialize_action(pending.action, action_id, pending.fields))
 
     def _drop_pending(self, pending: _Pending) -> None:
-        for action_id, one in list(self._pending.items()):
-            if one is pending:
-                del self._pending[action_id]
-                self._collector.forget(action_id)
+        if pending.sent_as is not None and self._pending.get(pending.sent_as) is pending:
+            del self._pending[pending.sent_as]
+            self._collector.forget(pending.sent_as)
         if pending in self._replay:
             self._replay.remove(pending)
 
