@@ -40,33 +40,33 @@ class Source:
     file: str
     text: str
     root: etree._Element
-    _line_starts: list[int]
-    _elements: dict[etree._Element, int]
+    _elements: dict[etree._Element, tuple[int, int, int]]  # offset, line, column
+    _line_starts: list[int] | None = None  # computed when first needed (errors, attribute positions)
 
     def offset_to_pos(self, offset: int) -> tuple[int, int]:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def element_offset(self, el: etree._Element) -> int:
-        return self._elements.get(el, 0)
-
     def where(self, el: etree._Element, attr: str | None = None, inside: int = 0) -> tuple[int, int]:
         """Line and column of *el*'s start tag, of its attribute *attr*'s value (+ *inside* chars)."""
-        start = self._elements.get(el)
-        if start is None:
+        found = self._elements.get(el)
+        if found is None:
             return (el.sourceline or 1), 1
+        start, line, column = found
         if attr is not None:
             m = re.compile(r"\s" + re.escape(attr) + r"\s*=\s*[\"']").search(self.text, start)
             if m is not None:
                 return self.offset_to_pos(self._raw(m.end(), inside))
-        return self.offset_to_pos(start)
+        return line, column
 
     def text_where(self, el: etree._Element, inside: int = 0) -> tuple[int, int]:
         """Position of character *inside* of *el*'s text (for templates in element content)."""
-        start = self._elements.get(el)
-        if start is None:
+        found = self._elements.get(el)
+        if found is None:
             return (el.sourceline or 1), 1
-        gt = self.text.find(">", start)
+        gt = self.text.find(">", found[0])
         return self.offset_to_pos(self._raw(gt + 1, inside))
 
     def _raw(self, start: int, decoded: int) -> int:
@@ -85,17 +85,24 @@ class Source:
 _START_TAG = re.compile(r"<([A-Za-z_][\w.\-]*)(?=[\s/>])")
 
 
-def _index_elements(text: str, root: etree._Element) -> dict[etree._Element, int]:
-    """Offset of each element's start tag: start tags appear in document order, so one scan pairs them
-    up (comments, CDATA and the DOCTYPE are blanked first, keeping offsets)."""
+def _index_elements(text: str, root: etree._Element) -> dict[etree._Element, tuple[int, int, int]]:
+    """Offset, line and column of each element's start tag.  Start tags appear in document order, so one
+    scan pairs them up (comments, CDATA and the DOCTYPE are blanked first, keeping offsets)."""
     masked = _COMMENT.sub(lambda m: " " * len(m.group()), text) if "<!" in text else text
-    found: dict[etree._Element, int] = {}
+    found: dict[etree._Element, tuple[int, int, int]] = {}
     tags = _START_TAG.finditer(masked)
+    line, line_start, scanned = 1, 0, 0
     for el in root.iter(etree.Element):
         m = next(tags, None)
         if m is None or m.group(1) != el.tag:
             break  # unexpected (entities expanding to markup are refused anyway): positions fall back to lines
-        found[el] = m.start()
+        start = m.start()
+        newlines = text.count("\n", scanned, start)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", scanned, start) + 1
+        scanned = start
+        found[el] = (start, line, start - line_start + 1)
     return found
 
 
@@ -118,8 +125,7 @@ def read_source(path: str | Path, data: bytes | None = None) -> Source:
             problems = [Problem(file, line or 1, col or 1, str(exc))]
         raise ScriptLoadError(problems[:1] if len(problems) > 20 else problems) from exc
     text = data.decode(root.getroottree().docinfo.encoding or "utf-8", errors="replace")
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    source = Source(file, text, root, starts, _index_elements(text, root))
+    source = Source(file, text, root, _index_elements(text, root))
     problems = _entity_problems(source)
     if problems:
         raise ScriptLoadError(problems)
