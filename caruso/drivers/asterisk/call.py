@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from caruso.drivers.asterisk.ami_protocol import AmiMessage
 from caruso.drivers.asterisk.dialing import dial_status_cause, hangup_cause
-from caruso.drivers.asterisk.fastagi import AgiSession
+from caruso.drivers.asterisk.agi_channel import AgiChannel
 from caruso.telephony.events import CallAnswered, CallHungUp, DtmfReceived
 from caruso.telephony.interface import (
     BridgeResult, Call, CallDirection, CallEnded, CallError, Collected, DialFailed, HangupCause, Prompt, Recording,
@@ -41,7 +41,7 @@ class CallHost(Protocol):
 
 
 class AsteriskCall(Call):
-    def __init__(self, host: CallHost, session: AgiSession, direction: CallDirection, *, caller: str = "",
+    def __init__(self, host: CallHost, session: AgiChannel, direction: CallDirection, *, caller: str = "",
                  called: str = "") -> None:
         env = session.env
         self.id = env.uniqueid
@@ -91,7 +91,7 @@ class AsteriskCall(Call):
         self._host.publish(CallHungUp(call_id=self.id, cause=cause.value, code=code, at=self.ended_at))
         self._host.call_finished(self)
 
-    def _session_ended(self, session: AgiSession) -> None:
+    def _session_ended(self, session: AgiChannel) -> None:
         cause = self._local_cause or session.end_cause or HangupCause.CALLER_HANGUP
         self.finish(cause, at=session.ended_at)
 

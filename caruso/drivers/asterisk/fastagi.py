@@ -17,23 +17,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 from panoramisk import fast_agi
 
+from caruso.drivers.asterisk.agi_channel import AgiChannel
 from caruso.drivers.asterisk.agi_protocol import (
-    HANGUP, AgiEnvironment, AgiProtocolError, AgiReply, EnvironmentReader, ReplyReader, format_command,
+    HANGUP, AgiEnvironment, AgiProtocolError, AgiReply, EnvironmentReader, ReplyReader,
 )
+from caruso.drivers.asterisk.errors import AgiTimeout
 from caruso.drivers.asterisk.sockets import keep_alive
-from caruso.drivers.asterisk.errors import AgiError, AgiInvalidCommand, AgiTimeout, AgiUsageError
 from caruso.telephony.interface import CallEnded, HangupCause
 
 log = logging.getLogger(__name__)
 
 Route = Callable[["AgiSession"], Awaitable[None]]
-HANGUP_GRACE = 1.0     # how long a result=-1 waits for the HANGUP line that tells a hang-up from an error
 
 
 def _expire(future: asyncio.Future[AgiReply]) -> None:
@@ -41,31 +40,19 @@ def _expire(future: asyncio.Future[AgiReply]) -> None:
         future.set_exception(TimeoutError())
 
 
-class AgiSession(fast_agi.Request):
+class AgiSession(AgiChannel, fast_agi.Request):
     """One FastAGI connection (one call).  ``await session.command("STREAM FILE", "hello", "")``."""
 
     def __init__(self, app: AgiServer, env: AgiEnvironment, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter, command_timeout: float) -> None:
-        super().__init__(app=app, headers=env.values, reader=reader, writer=writer, encoding="utf-8")
-        self.env = env
-        self.command_timeout = command_timeout
-        self.ended_at: float | None = None
-        self.end_cause: HangupCause | None = None
-        self.hangup_seen = asyncio.Event()
+        AgiChannel.__init__(self, env, command_timeout)
+        fast_agi.Request.__init__(self, app=app, headers=env.values, reader=reader, writer=writer,
+                                  encoding="utf-8")
         self._replies = ReplyReader()
         self._waiting: deque[asyncio.Future[AgiReply]] = deque()
-        self._lock = asyncio.Lock()
         self._reader_task: asyncio.Task[None] | None = None
-        self._on_end: list[Callable[[AgiSession], None]] = []
         self._socket_open = True
         self._owed = 0
-
-    @property
-    def dead(self) -> bool:
-        return self.ended_at is not None
-
-    def on_end(self, callback: Callable[[AgiSession], None]) -> None:
-        self._on_end.append(callback)
 
     def start(self) -> None:
         self._reader_task = asyncio.create_task(self._read_loop(), name=f"agi-{self.env.uniqueid}")
@@ -77,64 +64,27 @@ class AgiSession(fast_agi.Request):
         self.writer.close()
         self._end(HangupCause.NORMAL)
 
-    def mark_gone(self, cause: HangupCause) -> None:
-        """The channel is gone (AMI said so, or Caruso hung up): fail the command in flight now."""
-        self._end(cause)
+    def _can_send_when_dead(self) -> bool:
+        return self._socket_open          # Asterisk still answers GET VARIABLE after the HANGUP line
 
-    async def command(self, words: str, *arguments: str, timeout: float | None = None,
-                      hangup_ok: bool = False) -> AgiReply:
-        """Send one command, return its 200 reply; 510/520 raise AgiError, a dead channel CallEnded.
-
-        ``hangup_ok``: the command makes sense on a channel that hung up (GET VARIABLE after Dial, the
-        end of a RECORD FILE): it is still sent while the socket is open, and ``result=-1`` is returned.
-        """
-        line = format_command(words, arguments)
-        async with self._lock:
-            if self.dead and not (hangup_ok and self._socket_open):
-                raise CallEnded(self.end_cause or HangupCause.NORMAL, f"channel gone; {words} not sent")
-            loop = asyncio.get_running_loop()
-            future: asyncio.Future[AgiReply] = loop.create_future()
-            self._waiting.append(future)
-            self.writer.write(line)
-            limit = self.command_timeout if timeout is None else timeout
-            timer = loop.call_later(limit, _expire, future)     # cheaper than wait_for on this hot path
-            try:
-                reply = await future
-            except TimeoutError as exc:
-                # the reply may still come; this connection is out of step from now on: end it
-                self._end(HangupCause.FAILED)
-                self.writer.close()
-                raise AgiTimeout(words, f"no reply within {limit:g} s") from exc
-            finally:
-                timer.cancel()
-        if reply.code == 200:
-            if reply.result == "-1" and not hangup_ok and await self._gone_after_failure():
-                raise CallEnded(self.end_cause or HangupCause.CALLER_HANGUP, f"{words}: caller hung up")
-            return reply
-        if reply.code == 510:
-            raise AgiInvalidCommand(words, reply.text, 510)
-        if reply.code == 520:
-            raise AgiUsageError(words, reply.text, 520)
-        if reply.code == 511:
-            self._end(HangupCause.CALLER_HANGUP)
-            raise CallEnded(self.end_cause or HangupCause.CALLER_HANGUP, f"{words}: {reply.text}")
-        raise AgiError(words, reply.text, reply.code)
-
-    async def _gone_after_failure(self) -> bool:
-        """``result=-1`` is "error or hang-up"; Asterisk sends the HANGUP line right after in the latter
-        case, so wait a moment for it."""
-        if self.dead:
-            return True
+    async def _roundtrip(self, line: bytes, words: str, limit: float, hangup_ok: bool) -> AgiReply:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[AgiReply] = loop.create_future()
+        self._waiting.append(future)
+        self.writer.write(line)
+        timer = loop.call_later(limit, _expire, future)     # cheaper than wait_for on this hot path
         try:
-            async with asyncio.timeout(HANGUP_GRACE):
-                await self.hangup_seen.wait()
-        except TimeoutError:
-            return self.dead
-        return True
+            return await future
+        except TimeoutError as exc:
+            # the reply may still come; this connection is out of step from now on: end it
+            self._end(HangupCause.FAILED)
+            self.writer.close()
+            raise AgiTimeout(words, f"no reply within {limit:g} s") from exc
+        finally:
+            timer.cancel()
 
     async def send_command(self, command: str) -> dict[str, object]:   # panoramisk's signature, kept usable
-        words, _, rest = command.partition(" ")
-        reply = await self.command(words if not rest else command)
+        reply = await self.command(command)
         return {"status_code": reply.code, "result": (reply.result, reply.data), "msg": reply.text}
 
     # ---- the reader task -----------------------------------------------------------------------
@@ -149,7 +99,6 @@ class AgiSession(fast_agi.Request):
                 if reply is None:
                     continue
                 if reply == HANGUP:
-                    self.hangup_seen.set()
                     self._end(HangupCause.CALLER_HANGUP)
                     continue                            # replies to commands in flight may still come
                 if self._owed:
@@ -166,18 +115,6 @@ class AgiSession(fast_agi.Request):
         self._socket_open = False
         self._end(cause)
         self._fail_waiting()
-
-    def _end(self, cause: HangupCause) -> None:
-        if self.ended_at is not None:
-            return
-        self.ended_at, self.end_cause = time.time(), cause
-        self.hangup_seen.set()
-        self._fail_waiting()     # the command in flight fails at once (its -1 reply may follow later)
-        for callback in self._on_end:
-            try:
-                callback(self)
-            except Exception:
-                log.exception("AGI end callback failed")
 
     def _fail_waiting(self) -> None:
         while self._waiting:
