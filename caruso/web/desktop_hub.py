@@ -202,7 +202,8 @@ class DesktopHub:
                              agent=d.agent, call=d.offer["call"],
                              customer=(customer["object"], customer["key"]) if customer else None)
             try:
-                await run.start(script, objects={}, context={"caller": d.offer.get("caller")})
+                key_of = {name: obj.key for name, obj in storage.model.objects.items()}
+                await run.start(script, {"caller": d.offer.get("caller")}, key_of)
                 d.run = run
             except Exception as exc:
                 log.exception("agent script %s failed to start", script)

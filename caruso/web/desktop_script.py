@@ -58,9 +58,26 @@ class DesktopRun:
         self._last_question = self.question
         await self._save()
 
-    async def start(self, script_id: str, objects: dict[str, Any], context: dict[str, Any]) -> None:
+    async def _objects(self, script_id: str, context: dict[str, Any], key_of: dict[str, str]) -> dict[str, Any]:
+        """The script's declared objects: the popped customer (by key), else looked up as declared."""
+        objects: dict[str, Any] = {}
+        for ref in self.interpreter.scripts.get(script_id).objects:
+            if self.customer is not None and ref.cls == self.customer[0] and ref.cls in key_of:
+                by, value = key_of[ref.cls], self.customer[1]
+            elif ref.lookup and ref.source and context.get(ref.source) is not None:
+                by, value = ref.lookup, context[ref.source]
+            else:
+                continue
+            found = await self.executor.execute(Effect("find", {"class": ref.cls, "by": by, "value": value}), None)  # type: ignore[arg-type]
+            if found.ok and found.value is not None:
+                objects[ref.name] = found.value
+        return objects
+
+    async def start(self, script_id: str, context: dict[str, Any], key_of: dict[str, str]) -> None:
+        """Start *script_id*; ``key_of``: business-object class -> its key attribute (to reload the pop)."""
         self._last_question: dict[str, Any] | None = None
         self.script_id = script_id
+        objects = await self._objects(script_id, context, key_of)
         state, effects = self.interpreter.start(script_id, channel="agent", objects=objects, context=context)
         await self._advance(state, effects)
 

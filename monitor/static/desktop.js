@@ -158,6 +158,16 @@
     }
   }
 
+  // keyboard: Alt+R ready, Alt+P pause, Alt+B back, Alt+N next (everything else is reachable with Tab)
+  const keys = { r: "btn-ready", p: "btn-pause", b: "btn-back", n: "btn-next" };
+  document.addEventListener("keydown", ev => {
+    const id = ev.altKey && !ev.ctrlKey && !ev.metaKey && keys[ev.key.toLowerCase()];
+    if (!id) return;
+    ev.preventDefault();
+    const button = $(id);
+    if (!button.disabled && button.offsetParent !== null) button.click();
+  });
+
   connect();
   loadVoicemails();
   setInterval(renderState, 1000);
