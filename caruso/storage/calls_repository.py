@@ -76,17 +76,17 @@ class CallsRepository:
 
     async def save_call(self, record: CallRecord) -> None:
         """Insert or update the call and replace its legs (a flow saves at arrival and again at the end)."""
+        # SQLite: write first (a transaction that reads, then writes, fails at once with "database is locked"
+        # when another writer is in; one that starts by writing waits its turn under busy_timeout)
         async with self.db.transaction() as session:
+            await session.execute(delete(CallLeg).where(CallLeg.call_id == record.id))
             queue_id = await self._id(session, Queue, Queue.name, record.queue)
             agent_id = await self._id(session, Agent, Agent.login, record.agent)
             values = {name: getattr(record, name) for name in _CALL_FIELDS}
             values.update(queue_id=queue_id, agent_id=agent_id)
-            exists = (await session.execute(select(Call.id).where(Call.id == record.id))).first()
-            if exists:
-                await session.execute(update(Call).where(Call.id == record.id).values(values))
-            else:
+            updated = await session.execute(update(Call).where(Call.id == record.id).values(values))
+            if updated.rowcount == 0:
                 await session.execute(insert(Call).values(id=record.id, **values))
-            await session.execute(delete(CallLeg).where(CallLeg.call_id == record.id))
             for leg in record.legs:
                 leg_agent = await self._id(session, Agent, Agent.login, leg.agent)
                 await session.execute(insert(CallLeg).values(
@@ -121,13 +121,12 @@ class CallsRepository:
                             caller_number: str | None = None, queue: str | None = None,
                             agent: str | None = None) -> VoicemailRecord:
         async with self.db.transaction() as session:
-            queue_id = await self._id(session, Queue, Queue.name, queue)
-            agent_id = await self._id(session, Agent, Agent.login, agent)
-            if call_id and not (await session.execute(select(Call.id).where(Call.id == call_id))).first():
-                call_id = None
             row = Voicemail(mailbox=mailbox, path=path, duration_seconds=duration_seconds, call_id=call_id,
-                            caller_number=caller_number, queue_id=queue_id, agent_id=agent_id)
+                            caller_number=caller_number)
             session.add(row)
+            await session.flush()            # write first (see save_call)
+            row.queue_id = await self._id(session, Queue, Queue.name, queue)
+            row.agent_id = await self._id(session, Agent, Agent.login, agent)
             await session.flush()
             return _voicemail(row)
 

@@ -48,6 +48,9 @@ class WorkerService:
         cfg = pj.AccountConfig()
         cfg.idUri = f"sip:caruso-{name}@{settings.host}:{settings.sip_port}"
         cfg.mediaConfig.transportConfig = media_transport(settings)
+        # no re-INVITE to "lock" one codec when the answer lists several: it costs a round trip per call
+        # and peers that do not expect it (sipp, some trunks) drop the call
+        cfg.mediaConfig.lockCodecEnabled = False
         if proxy:
             cfg.sipConfig.proxies.append(f"sip:{proxy};lr")
         self.account.create(cfg, True)
