@@ -16,6 +16,7 @@ from caruso.errors import CarusoError
 
 COMMANDS: list[str] = [
     "caruso.cli.acd",
+    "caruso.cli.campaigns",
     "caruso.cli.agents",
     "caruso.cli.db",
     "caruso.cli.dialer",

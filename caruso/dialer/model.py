@@ -181,3 +181,22 @@ class Contact:
     next_attempt_at: float | None = None
     agent_required: bool = False         # dial only with an agent reserved (after an abandoned call)
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+_TRANSITIONS: dict[str, tuple[frozenset[CampaignStatus], CampaignStatus]] = {
+    "start": (frozenset({CampaignStatus.DRAFT, CampaignStatus.PAUSED, CampaignStatus.STOPPED,
+                         CampaignStatus.FINISHED, CampaignStatus.RUNNING}), CampaignStatus.RUNNING),
+    "pause": (frozenset({CampaignStatus.RUNNING, CampaignStatus.PAUSED}), CampaignStatus.PAUSED),
+    "stop": (frozenset({CampaignStatus.DRAFT, CampaignStatus.RUNNING, CampaignStatus.PAUSED,
+                        CampaignStatus.STOPPED}), CampaignStatus.STOPPED),
+}
+
+
+def transition(name: str, current: CampaignStatus, action: str) -> CampaignStatus:
+    """The status after *action* (start, pause, stop), or CampaignStateError."""
+    from caruso.dialer.errors import CampaignStateError
+
+    allowed, target = _TRANSITIONS[action]
+    if current not in allowed:
+        raise CampaignStateError(f"campaign {name!r} is {current.value}: it cannot {action}")
+    return target

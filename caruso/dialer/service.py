@@ -17,7 +17,8 @@ from typing import Any
 
 from caruso.core.component import Health
 from caruso.dialer.acd_pool import AcdAgentPool
-from caruso.dialer.codec import spec_from_dict, spec_to_dict
+from caruso.dialer.admin import change_status, summary
+from caruso.dialer.codec import spec_from_dict
 from caruso.dialer.dispositions import Disposition, DispositionTable
 from caruso.dialer.errors import CallbackRejected, CampaignStateError, DialerError
 from caruso.dialer.events import CampaignProgress, CampaignStatusChanged
@@ -33,7 +34,7 @@ from caruso.storage.history import ContactEvent
 
 log = logging.getLogger(__name__)
 
-_STARTABLE = {CampaignStatus.DRAFT, CampaignStatus.PAUSED, CampaignStatus.STOPPED, CampaignStatus.FINISHED}
+_RECONCILE_TURNS = 5     # turns of the callbacks loop between two looks at statuses changed elsewhere
 
 
 class _NoAgents:
@@ -124,32 +125,32 @@ class DialerService:
         return [await self.status(info.spec.name, info) for info in await self.repository.list()]
 
     async def start(self, name: str) -> CampaignInfo:
-        info = await self.repository.get(name)
-        if info.status is CampaignStatus.RUNNING:
-            return info
-        if info.status not in _STARTABLE:
-            raise CampaignStateError(f"campaign {name!r} is {info.status.value}: it cannot start")
-        if info.spec.mode is not DialMode.PREVIEW and not info.spec.queue:
-            raise CampaignStateError(f"campaign {name!r} has no queue of agents to work it")
-        info = await self.repository.set_status(name, CampaignStatus.RUNNING, self.clock())
-        await self._run(info)
+        info = await change_status(self.repository, name, "start", self.clock())
+        if name not in self.runners:
+            await self._run(info)
         self.publish(CampaignStatusChanged(campaign=name, status="running"))
         return info
 
     async def pause(self, name: str) -> CampaignInfo:
-        return await self._leave(name, CampaignStatus.PAUSED)
+        return await self._leave(name, "pause")
 
     async def stop(self, name: str) -> CampaignInfo:
-        return await self._leave(name, CampaignStatus.STOPPED)
+        return await self._leave(name, "stop")
 
-    async def _leave(self, name: str, status: CampaignStatus) -> CampaignInfo:
-        info = await self.repository.get(name)
-        if info.status not in (CampaignStatus.RUNNING, CampaignStatus.PAUSED) and status is CampaignStatus.PAUSED:
-            raise CampaignStateError(f"campaign {name!r} is {info.status.value}: only a running campaign pauses")
+    async def _leave(self, name: str, action: str) -> CampaignInfo:
+        info = await change_status(self.repository, name, action, self.clock())
         await self._halt(name)
-        info = await self.repository.set_status(name, status, self.clock())
-        self.publish(CampaignStatusChanged(campaign=name, status=status.value))
+        self.publish(CampaignStatusChanged(campaign=name, status=info.status.value))
         return info
+
+    async def reconcile(self) -> None:
+        """Follow status changes made elsewhere (the CLI on the database): start or halt runners."""
+        for info in await self.repository.list():
+            name = info.spec.name
+            if info.status is CampaignStatus.RUNNING and name not in self.runners:
+                await self._run(info)
+            elif info.status is not CampaignStatus.RUNNING and name in self.runners:
+                await self._halt(name)
 
     async def _run(self, info: CampaignInfo) -> None:
         await self.repository.reset_in_progress(info.id)
@@ -200,28 +201,11 @@ class DialerService:
 
     async def status(self, name: str, info: CampaignInfo | None = None) -> dict[str, Any]:
         info = info or await self.repository.get(name)
-        contacts = await self.repository.contact_counts(info.id)
-        attempts = await self.repository.attempt_counts(info.id)
+        data = await summary(self.repository, info, self.clock())
         runner = self.runners.get(name)
-        days = await self.repository.live_answers_by_day(info.id, self.clock())
-        live, abandoned = sum(d[1] for d in days), sum(d[2] for d in days)
-        return {
-            "name": name, "status": info.status.value, "mode": info.spec.mode.value,
-            "purpose": info.spec.purpose.value, "queue": info.spec.queue, "label": info.spec.label,
-            "contacts": contacts, "attempts": attempts,
-            "progress": {"dialed": sum(attempts.values()), "answered": attempts.get("connected", 0) +
-                         attempts.get("abandoned", 0), "connected": attempts.get("connected", 0),
-                         "abandoned": attempts.get("abandoned", 0), "no_answer": attempts.get("no_answer", 0),
-                         "busy": attempts.get("busy", 0), "failed": attempts.get("failed", 0) +
-                         attempts.get("rejected", 0),
-                         "remaining": contacts.get("pending", 0) + contacts.get("in_progress", 0) +
-                         contacts.get("callback", 0)},
-            "abandonment_30d": {"live_answers": live, "abandoned": abandoned,
-                                "rate": abandoned / live if live else 0.0, "cap": info.spec.pacing.abandon_cap},
-            "lines_in_flight": len(runner.lines) if runner else 0,
-            "last_decision": runner.decisions[-1] if runner and runner.decisions else None,
-            "settings": spec_to_dict(info.spec),
-        }
+        data["lines_in_flight"] = len(runner.lines) if runner else 0
+        data["last_decision"] = runner.decisions[-1] if runner and runner.decisions else None
+        return data
 
     def decisions(self, name: str) -> list[dict[str, Any]]:
         runner = self.runners.get(name)
@@ -281,8 +265,12 @@ class DialerService:
         return await self.repository.add_callback(info.id, contact, due_at, agent=agent, note=note)
 
     async def _callbacks_loop(self) -> None:
+        turn = 0
         while True:
             try:
+                turn += 1
+                if turn % _RECONCILE_TURNS == 0:
+                    await self.reconcile()
                 for due in await self.repository.claim_due_callbacks(self.clock()):
                     await self._place_callback(due)
             except asyncio.CancelledError:
