@@ -1,8 +1,9 @@
 """``AsteriskSwitch``: the ``asterisk`` telephony driver (service ``telephony`` when
 ``server.telephony = "asterisk"``).
 
-Inbound calls arrive over FastAGI (``AGI(agi://caruso:4573/inbound)`` in the dialplan) and are handed to
-the call-flow handler; outbound calls are placed with AMI ``Originate`` into ``AGI(.../outbound)``.  One AMI
+Inbound calls arrive over FastAGI (``AGI(agi://caruso:4573/inbound)`` in the dialplan) or AsyncAGI
+(``AGI(agi:async)``, driven over AMI) and are handed to the call-flow handler; outbound calls are placed
+with AMI ``Originate`` into ``AGI(.../outbound)``.  One AMI
 link (``AmiLink``) carries events and actions; after each (re)connect the switch lists channels, bridges
 and PJSIP endpoints and reconciles its calls with what Asterisk still has.
 """
@@ -21,12 +22,14 @@ from typing import Any
 from caruso.config import AsteriskSettings
 from caruso.core.component import Health
 from caruso.drivers.asterisk.ami_link import AmiLink, LinkOptions
+from caruso.drivers.asterisk.agi_channel import AgiChannel
 from caruso.drivers.asterisk.ami_protocol import AmiMessage
+from caruso.drivers.asterisk.asyncagi import AsyncAgiSession, environment_of
 from caruso.drivers.asterisk.call import AsteriskCall
 from caruso.drivers.asterisk.dialing import dial_string, endpoint_of, originate_cause
 from caruso.drivers.asterisk.errors import AmiError, AmiLinkLost
 from caruso.drivers.asterisk.events import DeviceStateChanged, SwitchLinkChanged
-from caruso.drivers.asterisk.fastagi import AgiServer, AgiSession
+from caruso.drivers.asterisk.fastagi import AgiServer
 from caruso.drivers.asterisk.tracker import PendingOriginate, Tracker
 from caruso.keys import EVENTS, TTS
 from caruso.telephony.events import CallAnswered, CallHungUp, CallRinging
@@ -53,6 +56,8 @@ class AsteriskSwitch(Switch):
         self.link: AmiLink | None = None
         self._link_task: asyncio.Task[None] | None = None
         self._link_down_at: float | None = None
+        self._async_sessions: dict[str, AsyncAgiSession] = {}
+        self._flows: set[asyncio.Task[None]] = set()     # AsyncAGI calls' flows (FastAGI's are the server's)
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     @asynccontextmanager
@@ -72,6 +77,10 @@ class AsteriskSwitch(Switch):
         try:
             yield
         finally:
+            for task in list(self._flows):          # AsyncAGI calls: their flows end first
+                task.cancel()
+            if self._flows:
+                await asyncio.wait(list(self._flows))
             self._link_task.cancel()
             await asyncio.wait([self._link_task])
             await self.agi.stop()
@@ -164,7 +173,7 @@ class AsteriskSwitch(Switch):
         return self.tracker.phone_state(endpoint)
 
     # ---- FastAGI routes ------------------------------------------------------------------------------------
-    async def _inbound(self, session: AgiSession) -> None:
+    async def _inbound(self, session: AgiChannel) -> None:
         call = self._attach(session, CallDirection.INBOUND)
         self.publish(CallRinging(call_id=call.id, caller=call.caller, called=call.called))
         try:
@@ -179,7 +188,7 @@ class AsteriskSwitch(Switch):
         finally:
             await self._release(call)
 
-    async def _outbound(self, session: AgiSession) -> None:
+    async def _outbound(self, session: AgiChannel) -> None:
         pending = self.tracker.by_channel.get(session.env.uniqueid)
         if pending is None or pending.outcome.done():
             log.warning("outbound AGI for %s: nobody is waiting for it; hanging up", session.env.uniqueid)
@@ -191,7 +200,7 @@ class AsteriskSwitch(Switch):
         finally:
             await self._release(call)
 
-    def _attach(self, session: AgiSession, direction: CallDirection, called: str = "") -> AsteriskCall:
+    def _attach(self, session: AgiChannel, direction: CallDirection, called: str = "") -> AsteriskCall:
         call = AsteriskCall(self, session, direction, called=called)
         self.tracker.calls[call.id] = call
         call.attached = self.link is not None and self.link.is_up
@@ -215,9 +224,38 @@ class AsteriskSwitch(Switch):
             self._originate_response(message)
         elif name == "DeviceStateChange":
             self._device(message.get("Device"), message.get("State"))
+        elif name.startswith("AsyncAGI"):
+            self._async_agi(message)
         call = self.tracker.call_for(message)
         if call is not None:
             call.enqueue(message)
+
+    def _async_agi(self, message: AmiMessage) -> None:
+        uid = message.get("Uniqueid")
+        if message.event == "AsyncAGIStart":
+            try:
+                env = environment_of(message)
+            except ValueError as exc:
+                log.warning("AsyncAGIStart for %s: bad environment (%s)", uid, exc)
+                return
+            session = AsyncAgiSession(self.link, env, self.settings.command_timeout)
+            self._async_sessions[env.uniqueid] = session
+            route = self._outbound if env.uniqueid in self.tracker.by_channel else self._inbound
+            task = asyncio.create_task(self._run_async(session, route), name=f"asyncagi-{env.uniqueid}")
+            self._flows.add(task)
+            task.add_done_callback(self._flows.discard)
+        elif (session := self._async_sessions.get(uid)) is not None:
+            if message.event == "AsyncAGIExec":
+                session.on_exec(message)
+            elif message.event == "AsyncAGIEnd":
+                session.agi_ended()
+
+    async def _run_async(self, session: AsyncAgiSession, route: Any) -> None:
+        try:
+            await route(session)
+        finally:
+            await session.close()
+            self._async_sessions.pop(session.env.uniqueid, None)
 
     def _originate_response(self, message: AmiMessage) -> None:
         pending = self.tracker.originate_for(message)

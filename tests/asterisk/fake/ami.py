@@ -98,6 +98,7 @@ class FakeAmi:
     originate_outcomes: dict[str, str] = field(default_factory=dict)
     on_answer: Callable[[FakeChannel, AmiMessage], None] | None = None
     on_playdtmf: Callable[[str, str], None] | None = None
+    on_agi: Callable[[AmiMessage], None] | None = None      # AsyncAGI: Action AGI was queued
     actions: list[AmiMessage] = field(default_factory=list)
     silent_actions: set[str] = field(default_factory=set)    # received, never answered (lower-case names)
     logins: int = 0
@@ -263,6 +264,16 @@ class FakeAmi:
     def _do_redirect(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
         w.write(serialize_message([("Response", "Success"), ("ActionID", action.action_id),
                                    ("Message", "Redirect successful")]))
+
+    def _do_agi(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
+        if action.get("Channel") not in {c.name for c in self.channels.values()}:
+            w.write(serialize_message([("Response", "Error"), ("ActionID", action.action_id),
+                                       ("Message", "Channel does not exist.")]))
+            return
+        w.write(serialize_message([("Response", "Success"), ("ActionID", action.action_id),
+                                   ("Message", "Added AGI command to queue")]))
+        if self.on_agi is not None:
+            self.on_agi(action)
 
     def _do_atxfer(self, w: asyncio.StreamWriter, action: AmiMessage) -> None:
         w.write(serialize_message([("Response", "Success"), ("ActionID", action.action_id),
