@@ -26,6 +26,7 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.desktop_api",
     "caruso.web.openapi",
     "caruso.web.selfservice",
+    "caruso.voicemail.api",
 ]
 
 
