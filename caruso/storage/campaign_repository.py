@@ -21,6 +21,7 @@ from caruso.dialer.model import AttemptResult, CampaignSpec, CampaignStatus, Con
 from caruso.dialer.retries import ContactPlan
 from caruso.storage.consent import address_hash
 from caruso.storage.database import Database
+from caruso.storage.privacy_repository import suppressed_among
 from caruso.storage.schema.acd import Agent
 from caruso.storage.schema.campaigns import Callback as CallbackRow
 from caruso.storage.schema.campaigns import Campaign as CampaignRow
@@ -131,10 +132,15 @@ class CampaignRepository:
 
     # contacts -----------------------------------------------------------------------------------
     async def add_contacts(self, name: str, contacts: Iterable[NewContact]) -> int:
+        """Add the contacts (returns how many); numbers on the suppression list (erased people) are skipped."""
+        contacts = list(contacts)
         async with self.db.transaction() as session:
             campaign = await self._row(session, name)
+            suppressed = await suppressed_among(session, [c.number for c in contacts])
             rows = []
             for c in contacts:
+                if c.number in suppressed:
+                    continue
                 data = dict(c.data)
                 if c.timezone:
                     data["timezone"] = c.timezone
