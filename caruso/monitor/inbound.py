@@ -28,6 +28,8 @@ class Inbound:
     def __init__(self, projection: StatusProjection, publish: Callable[[list[Message]], None]) -> None:
         self.p = projection
         self.publish = publish
+        self.services: ServiceManager | None = None
+        self._stated: set[str] = set()     # agents whose state came from the ACD's picture once
         self._handlers: dict[str, Callable[[Any], list[Message]]] = {
             "acd.agent_state_changed": self._agent_state,
             "acd.call_queued": self._queued,
@@ -36,6 +38,7 @@ class Inbound:
             "acd.call_overflowed": self._overflowed,
             "acd.call_transferred": self._transferred,
             "acd.call_ended": self._ended,
+            "acd.config_reloaded": self._reloaded,
             "dialer.campaign_progress": self._campaign,
         }
 
@@ -67,21 +70,32 @@ class Inbound:
     def _ended(self, e: Any) -> list[Message]:
         return self.p.on_ended(_str(e.call), e.at, float(getattr(e, "talked", 0.0)))
 
+    def _reloaded(self, e: Any) -> list[Message]:
+        """Queues or agents were added or changed: take their names and memberships again."""
+        return self._seed_from_acd()
+
     def _campaign(self, e: Any) -> list[Message]:
         data = {k: v for k, v in e.as_dict().items() if k not in ("id", "kind", "campaign")}
         return self.p.on_campaign(_str(e.campaign), data)
 
     async def seed(self, services: ServiceManager) -> None:
         """Agents and queues as the ACD has them now (names, memberships, states)."""
-        acd = services.find(keys.ACD)
+        self.services = services
+        self._seed_from_acd()
+
+    def _seed_from_acd(self) -> list[Message]:
+        acd = self.services.find(keys.ACD) if self.services is not None else None
         if acd is None or not hasattr(acd, "monitor_seed"):
-            return
+            return []
+        out: list[Message] = []
         for item in acd.monitor_seed():
             kind = item.pop("type")
             if kind == "queue":
-                self.p.set_queue(item["id"], name=item.get("name", ""), sl_seconds=item.get("sl_seconds"))
+                out += self.p.set_queue(item["id"], name=item.get("name", ""), sl_seconds=item.get("sl_seconds"))
             elif kind == "agent":
-                self.p.set_agent(item["id"], name=item.get("name", ""), queues=tuple(item.get("queues", ())))
-                if item.get("state"):
-                    self.p.on_agent_state(item["id"], item["state"], item.get("since", 0.0),
-                                          reason=item.get("reason", ""), call=item.get("call"))
+                out += self.p.set_agent(item["id"], name=item.get("name", ""), queues=tuple(item.get("queues", ())))
+                if item.get("state") and item["id"] not in self._stated:
+                    out += self.p.on_agent_state(item["id"], item["state"], item.get("since", 0.0),
+                                                 reason=item.get("reason", ""), call=item.get("call"))
+                self._stated.add(item["id"])
+        return out

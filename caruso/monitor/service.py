@@ -8,6 +8,8 @@ from storage (so a restart does not zero the day), then follows the bus.  Browse
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -67,6 +69,7 @@ class MonitorService:
         bus = self._bus or (services.get(keys.EVENTS) if services is not None else None)
         if services is not None:
             await self._inbound.seed(services)
+            await self._seed_today(services)
         if bus is not None:
             self._subscription = bus.subscribe(self.handle, EVENT_TYPES, name="monitor", overflow="drop_oldest")
         try:
@@ -76,6 +79,20 @@ class MonitorService:
                 self._subscription.close()
                 self._subscription = None
             await self.broadcaster.close()
+
+    async def _seed_today(self, services: Any) -> None:
+        """Today's counters from the stored call records, so a restart does not zero the day."""
+        storage = services.find(keys.STORAGE)
+        if storage is None:
+            return
+        from caruso.reports.compute import compute
+        from caruso.reports.facts import Period
+        from caruso.storage.reports_repository import ReportsRepository
+
+        start = datetime.combine(date.today(), dtime()).astimezone()
+        report = compute(await ReportsRepository(storage.database).facts(Period(start, start + timedelta(days=1))))
+        for queue, counters in report.queues.items():
+            self.projection.seed_today(queue, counters, start.date())
 
     def health(self) -> Health:
         return Health.ok(f"{self.broadcaster.clients} browsers, {self.events} events")

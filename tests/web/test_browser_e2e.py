@@ -3,6 +3,7 @@ watches the monitor; the report for the period agrees with the monitor; roles an
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,6 +80,9 @@ async def test_agent_takes_a_call_while_the_supervisor_watches(tmp_path: Path) -
         assert await agent.input_value("#disposition") == "resolved"
         await sup.wait_for_selector('#queues tr[data-queue="sales"] .answered:text("1")')
 
+        shots = os.environ.get("CARUSO_TEST_SCREENSHOTS")
+        if shots:
+            await agent.screenshot(path=f"{shots}/desktop-script.png")
         # the call ends: wrap-up with a countdown; the disposition closes the call
         site.acd.call_ended("call-1")
         await agent.wait_for_selector("#wrapup:not([hidden])")
@@ -107,7 +111,11 @@ async def test_agent_takes_a_call_while_the_supervisor_watches(tmp_path: Path) -
                    for name in ("offered", "answered", "abandoned")}
         assert monitor == {"offered": "1", "answered": "1", "abandoned": "0"}
         assert cells[:3] == [monitor["offered"], monitor["answered"], monitor["abandoned"]]
-        await agent.screenshot(path=str(tmp_path / "desktop.png"))
+        shots = os.environ.get("CARUSO_TEST_SCREENSHOTS")
+        if shots:      # for a person to look at the pages at 1280x720
+            await agent.screenshot(path=f"{shots}/desktop.png")
+            await sup.screenshot(path=f"{shots}/monitor.png")
+            await rep.screenshot(path=f"{shots}/reports.png", full_page=True)
 
 
 async def test_agent_cannot_open_admin_or_monitor_or_others_data(tmp_path: Path) -> None:

@@ -54,3 +54,23 @@ async def test_agents_and_other_sites_cannot_open_the_monitor_socket(web_env: We
         with pytest.raises(aiohttp.WSServerHandshakeError) as cross:
             await client.ws_connect("/api/monitor/ws", origin="https://evil.example")
         assert cross.value.status == 403
+
+
+async def test_a_restarted_monitor_takes_todays_counters_from_storage(web_env: WebEnv) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from caruso.monitor.service import MonitorService
+    from caruso.storage.calls_repository import CallRecord, CallsRepository
+    from caruso.storage.admin_repository import AdminRepository
+
+    await AdminRepository(web_env.db).save_queue({"name": "sales"})
+    now = datetime.now(UTC)
+    repo = CallsRepository(web_env.db)
+    for i, outcome in enumerate(("answered", "abandoned", "answered")):
+        await repo.save_call(CallRecord(id=f"c{i}", arrived_at=now, queued_at=now, queue="sales",
+                                        answered_at=now + timedelta(seconds=3) if outcome == "answered" else None,
+                                        wait_seconds=3.0, outcome=outcome))
+    fresh = MonitorService(bus=web_env.bus)
+    await fresh._seed_today(web_env.services)
+    [queue] = fresh.snapshot()["queues"]
+    assert (queue["today"]["offered"], queue["today"]["answered"], queue["today"]["abandoned"]) == (3, 2, 1)
