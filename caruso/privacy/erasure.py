@@ -106,6 +106,7 @@ async def execute(storage: Any, p: ErasurePlan) -> None:
         changes = blank_changes(model.object(name), current)
         if changes:
             await storage.objects.update(name, item.id, changes)
+    await repo.scrub()
 
 
 async def erase(storage: Any, selector: Selector, *, dry_run: bool = False, actor: str | None = None,

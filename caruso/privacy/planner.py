@@ -55,7 +55,7 @@ class ErasurePlan:
 
     @property
     def files(self) -> list[str]:
-        return [f for item in self.items for f in item.files]
+        return list(dict.fromkeys(f for item in self.items for f in item.files))
 
 
 def _blank_value(obj: Any, attr: Any) -> Any:

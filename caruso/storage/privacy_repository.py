@@ -121,6 +121,20 @@ class PrivacyRepository:
                     items.append(HeldItem("callbacks", str(cb.id), _row(cb), (), "mask"))
         return items
 
+    async def scrub(self) -> None:
+        """Make erased values unreadable in the database files too.
+
+        SQLite keeps deleted and overwritten cells in free pages and the write-ahead log: VACUUM rebuilds
+        the file without them, a TRUNCATE checkpoint empties the log.  (PostgreSQL reuses dead tuples'
+        space after its autovacuum; its files are outside Caruso's data directory.)
+        """
+        if self.db.dialect != "sqlite":
+            return
+        async with self.db.engine.connect() as conn:
+            raw = (await conn.get_raw_connection()).driver_connection
+            await raw.execute("VACUUM")
+            await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # erasing -------------------------------------------------------------------------------------
     async def erase(self, kind: str, ids: Sequence[str], identity: Identity) -> int:
         """Remove or mask the rows *ids* of *kind* (one transaction); returns how many were changed."""
