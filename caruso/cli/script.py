@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     data = _read_json(args.data, "data") if args.data else {}
     executor = DataExecutor(data)
     context = dict(data.get("context", {}))
-    objects = executor.start_objects(script.objects, context)
+    objects = dict(data.get("objects", {}))  # declared look-ups (lookup/from) are done by the run itself
     if args.customer:
         attr, value = _customer_arg(args.customer)
         found = executor.find("Customer", attr, value)

@@ -9,36 +9,23 @@ the version it started with.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from caruso.script import model as m
 from caruso.script.answers import check
 from caruso.script.effects import Effect
-from caruso.script.errors import ExpressionError, RunError, ScriptNotFound
+from caruso.script.errors import ExpressionError, RunError
 from caruso.script.expr import Scope
 from caruso.script.inputs import ActionResult, Answer, Back, Input
 from caruso.script.render import step_data
+from caruso.script.sources import ScriptSet, ScriptSource
 from caruso.script.state import Checkpoint, Cons, Frame, RunState, cons_iter
 from caruso.script.actions import build_action_effect
 
+__all__ = ["Interpreter", "ScriptSet", "ScriptSource"]
+
 MAX_STEPS_WITHOUT_INPUT = 10_000
-
-
-class ScriptSource(Protocol):
-    def get(self, script_id: str, version: str | None = None) -> m.Script: ...
-
-
-class ScriptSet:
-    """A fixed set of scripts (one version each) as a ScriptSource."""
-
-    def __init__(self, scripts: Mapping[str, m.Script]) -> None:
-        self._scripts = dict(scripts)
-
-    def get(self, script_id: str, version: str | None = None) -> m.Script:
-        script = self._scripts.get(script_id)
-        if script is None or (version is not None and version != script.version_key):
-            raise ScriptNotFound(f"no script {script_id!r}" + (f" version {version}" if version else ""))
-        return script
+LOOKUPS = -2  # cursor branch of the start-of-run object look-ups
 
 
 class _Work:
@@ -73,9 +60,29 @@ class Interpreter:
         w = _Work(state)
         self._load(w)
         self._event(w, {"event": "start", "script": script.id, "version": script.version_key})
-        self._enter(w, script.start)
+        if any(True for _ in self._lookups(w, 0)):
+            w.cursor = (LOOKUPS, 0)  # find the declared objects first (e.g. the customer by the caller's number)
+        else:
+            self._enter(w, script.start)
         self._run(w)
         return self._freeze(w), w.effects
+
+    def _lookups(self, w: _Work, start: int) -> Any:
+        """(index, object) of the declared objects still to find from the run context, from *start* on."""
+        for i, ref in enumerate(w.script.objects):
+            if i >= start and ref.lookup and ref.source and w.objects.get(ref.name) is None \
+                    and w.state.context.get(ref.source) not in (None, ""):
+                yield i, ref
+
+    def _resume_lookups(self, w: _Work) -> None:
+        assert w.cursor is not None
+        for i, ref in self._lookups(w, w.cursor[1]):
+            w.cursor = (LOOKUPS, i + 1)
+            self._pend(w, Effect("find", {"object": ref.name, "class": ref.cls, "by": ref.lookup,
+                                          "value": w.state.context.get(ref.source), "lookup": True}))
+            return
+        w.cursor = None
+        self._enter(w, w.script.start)
 
     def step(self, state: RunState, inp: Input) -> tuple[RunState, list[Effect]]:
         w = _Work(state)
@@ -171,7 +178,10 @@ class Interpreter:
                 return
             step = w.script.steps[w.step]
             if w.cursor is not None:
-                self._resume_actions(w, step)
+                if w.cursor[0] == LOOKUPS:
+                    self._resume_lookups(w)
+                else:
+                    self._resume_actions(w, step)
                 continue
             kind = step.kind
             if kind == "info":
@@ -276,6 +286,8 @@ class Interpreter:
         self._event(w, {"event": "result", "effect": kind, "ok": result.ok,
                         **({"error": result.error} if not result.ok else {})})
         w.status = "action"
+        if not result.ok and pending.get("lookup"):
+            return  # an object that cannot be looked up is simply unknown: the script decides what to do
         if not result.ok:
             self._fail(w, result.error or f"{kind} failed")
             return

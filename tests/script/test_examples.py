@@ -28,10 +28,10 @@ def _effects(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 CASES = [
     pytest.param("billing-dispute", "agent", [],
                  {"reason": "reading", "ask-reading": 45120, "ask-amount": ["abc", 120], "offer-credit": "yes"},
-                 "credited", ["invoke", "create", "email"], id="billing-credit"),
+                 "credited", ["find", "invoke", "create", "email"], id="billing-credit"),
     pytest.param("billing-dispute", "agent", [],
                  {"reason": "tariff", "ask-amount": 900},
-                 "escalated", ["invoke", "create", "email"], id="billing-big-amount-escalated"),
+                 "escalated", ["find", "invoke", "create", "email"], id="billing-big-amount-escalated"),
     pytest.param("billing-dispute", "agent", ["--customer", "number=C100567"],
                  {"reason": "payment", "ask-amount": 50},
                  "escalated", ["invoke", "create", "email"], id="billing-vip-escalated"),
@@ -50,13 +50,13 @@ CASES = [
                   "contact": "06 12 34 56 78"},
                  "reported", ["create", "email"], id="outage-agent-known-customer"),
     pytest.param("outage-report", "web", [], {"energy": "gas", "gas-smell": "yes"},
-                 "emergency", [], id="outage-gas-emergency"),
+                 "emergency", ["find"], id="outage-gas-emergency"),
     pytest.param("ivr-main", "voice", ["--at", WEEKDAY_10AM], {"language": "2", "menu": "1"},
-                 "transferred", ["transfer"], id="ivr-billing-known-caller"),
+                 "transferred", ["find", "transfer"], id="ivr-billing-known-caller"),
     pytest.param("ivr-main", "voice", ["--at", WEEKDAY_10AM], {"language": "1", "menu": "3"},
-                 "voicemail", ["voicemail"], id="ivr-message"),
+                 "voicemail", ["find", "voicemail"], id="ivr-message"),
     pytest.param("ivr-main", "voice", ["--at", SUNDAY_NIGHT], {"language": "1"},
-                 "after-hours", ["voicemail"], id="ivr-closed"),
+                 "after-hours", ["find", "voicemail"], id="ivr-closed"),
 ]
 
 
@@ -92,7 +92,9 @@ def test_bad_answers_are_refused_and_asked_again(cli) -> None:  # type: ignore[n
 def test_the_ivr_speaks_audio_with_a_tts_fallback_and_lists_dtmf_keys(cli) -> None:  # type: ignore[no-untyped-def]
     code, events, _ = cli("script", "run", str(SCRIPTS / "ivr-main.xml"), "--channel", "voice", "--data", str(DATA),
                           "--at", WEEKDAY_10AM, answers={"language": "1", "menu": "2"})
-    first = events[0]
+    lookup, first = events[0], events[1]
+    assert lookup == {"event": "effect", "effect": "find", "object": "customer", "class": "Customer", "by": "phone",
+                      "value": "+33140000001", "lookup": True}
     assert first["audio"] == [{"src": "prompts/welcome-language.wav",
                                "text": "Bienvenue chez Utility. Pour le français, tapez 1. For English, press 2."}]
     assert [(c["key"], c["value"]) for c in first["input"]["choices"]] == [("1", "fr"), ("2", "en")]

@@ -180,3 +180,18 @@ def test_back_while_an_action_is_pending_returns_to_the_last_question(interprete
     back, effects = interpreter.step(state, Back())
     assert back.status == "question" and back.step_id == "ask-number" and back.pending is None
     assert effects[-1].data["step"] == "identify-customer:ask-number"
+
+
+def test_declared_objects_are_looked_up_from_the_run_context(interpreter: Interpreter) -> None:
+    state, effects = interpreter.start("outage-report", channel="agent", context={"caller": "+33140000001"})
+    assert state.pending == {"effect": "find", "object": "customer", "class": "Customer", "by": "phone",
+                             "value": "+33140000001", "lookup": True}
+    found, effects = interpreter.step(state, ActionResult(ok=True, value=CUSTOMER))
+    assert found.current.objects["customer"] == CUSTOMER and found.step_id == "energy"
+    # a failed look-up leaves the object unknown; it is not an error of the script
+    unknown, effects = interpreter.step(state, ActionResult(ok=False, error="database down"))
+    assert unknown.current.objects["customer"] is None and unknown.step_id == "energy" and unknown.error is None
+    # given objects and an empty context need no look-up
+    given, _ = interpreter.start("outage-report", objects={"customer": CUSTOMER}, context={"caller": "+331"})
+    nobody, _ = interpreter.start("outage-report", context={})
+    assert given.status == nobody.status == "question"

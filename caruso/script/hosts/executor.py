@@ -70,11 +70,3 @@ class DataExecutor:
         if kind in ("transfer", "voicemail"):
             return ActionResult(ok=True)
         return ActionResult(ok=False, error=f"unknown action {kind!r}")
-
-    def start_objects(self, script_objects: Any, context: dict[str, Any]) -> dict[str, Any]:
-        """Objects for a new run: given ones, else looked up by the declared lookup/from."""
-        given = dict(self.data.get("objects", {}))
-        for ref in script_objects:
-            if given.get(ref.name) is None and ref.lookup and ref.source:
-                given[ref.name] = self.find(ref.cls, ref.lookup, context.get(ref.source))
-        return given
