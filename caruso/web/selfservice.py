@@ -25,7 +25,7 @@ from aiohttp import web
 
 from caruso import keys
 from caruso.core.manager import ServiceManager
-from caruso.script import ScriptNotFound
+from caruso.script import RunError, ScriptNotFound
 from caruso.script.effects import Effect
 from caruso.script.events import events_for
 from caruso.script.hosts.driver import advance
@@ -51,6 +51,16 @@ def _customer_of(state: RunState, script: Any) -> tuple[str, str] | None:
         if ref.cls == "Customer" and isinstance(obj, dict) and obj.get("id") is not None:
             return "Customer", str(obj["id"])
     return None
+
+
+def _state_of(record: dict[str, Any] | None) -> RunState | None:
+    """The saved run's state, or None when there is none or it cannot be read (then a new run starts)."""
+    if record is None:
+        return None
+    try:
+        return RunState.from_json(record["state"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
 
 
 def screen_from(effects: list[Effect], state: RunState) -> dict[str, Any]:
@@ -177,10 +187,11 @@ class SelfService:
         script = self.public_script(request.match_info["script"])
         visitor, fresh = self.visitor(request)
         record = None if fresh else await self.store.load(visitor, script.id)
-        if record is None:
+        state = _state_of(record)
+        if record is None or state is None:
             record = await self.start_run(script, visitor)
             await self.store.save(visitor, script.id, record)
-        state = RunState.from_json(record["state"])
+            state = RunState.from_json(record["state"])
         notice = record.pop("notice", None)
         if notice:
             await self.store.save(visitor, script.id, record)
@@ -206,10 +217,15 @@ class SelfService:
                 "Session expired", "Your session has expired. Please open the page again."), content_type="text/html")
         action = str(form.get("action", "answer"))
         record = await self.store.load(visitor, script.id)
-        if record is None or action == "restart":
+        if record is None or _state_of(record) is None or action == "restart":
             record = await self.start_run(script, visitor)
         else:
-            await self.apply(record, script, action, form, visitor)
+            try:
+                await self.apply(record, script, action, form, visitor)
+            except (ScriptNotFound, RunError) as exc:  # e.g. the run's version is gone: start again, say so
+                log.info("self-service run %s restarted: %s", record.get("run"), exc)
+                record = await self.start_run(script, visitor)
+                record["notice"] = "This form has changed since you started it; please start again."
         await self.store.save(visitor, script.id, record)
         raise web.HTTPSeeOther(request.path)
 

@@ -207,3 +207,21 @@ async def test_move_house_updates_the_crm_and_records_the_contact(tmp_path: Path
         assert events[0] == "start" and events[-1] == "end" and events.count("answer") == 7
     (_, rcpt, msg), = smtp_server.messages
     assert rcpt == ["jean.bernard@example.org"]
+
+
+async def test_a_run_whose_version_is_gone_starts_again_with_a_notice(tmp_path: Path, smtp_server: Any) -> None:
+    url = "/self-service/outage-report"
+    async with selfservice_app(tmp_path, smtp_server.port) as app:
+        async with TestClient(TestServer(app)) as client:
+            await client.get(url)
+            await answer(client, url, "electricity")
+            # the run's version disappears (archive wiped, file changed): the visitor is told, nothing breaks
+            visitor = next(c.value for c in client.session.cookie_jar if c.key == "caruso_visitor")
+            run_file = tmp_path / "selfservice" / "runs" / visitor / "outage-report.json"
+            run_file.write_text(run_file.read_text().replace('"version": "1+', '"version": "0+'))
+            page = await answer(client, url, "75011")
+            assert "This form has changed since you started it" in page
+            assert "What is not working?" in page
+            run_file.write_text("{not json")
+            page = await (await client.get(url)).text()
+            assert "What is not working?" in page
