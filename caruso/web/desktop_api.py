@@ -21,7 +21,7 @@ from caruso.web.errors import ApiError
 from caruso.web.keys import SERVICES
 from caruso.web.pages import render
 from caruso.web.security import access, current_user
-from caruso.web.users_api import json_body
+from caruso.web.users_api import audit, json_body
 
 HUB = web.AppKey("desktop_hub", DesktopHub)
 STATES = {"ready", "paused", "logged_out"}
@@ -143,17 +143,23 @@ async def disposition(request: web.Request) -> web.Response:
 
 @access(Role.AGENT)
 async def outbound(request: web.Request) -> web.Response:
-    """Place a preview call: the agent's phone rings first, then the customer is dialled."""
+    """Call a customer: the number is dialled and, on answer, bridged to my phone (never a number whose
+    consent for service calls is withdrawn).  The outcome is pushed to the desktop when the call ends."""
     agent = my_agent(request)
     body = await json_body(request)
     number = str(body.get("number", "")).strip()
     if not number:
         raise ApiError(400, "bad_request", "a number is required", {"field": "number"})
-    dialer = request.app[SERVICES].find(keys.DIALER)
-    if dialer is None or not hasattr(dialer, "preview_call"):
-        raise ApiError(503, "service_unavailable", "outbound calls need the dialer service")
-    result = await dialer.preview_call(agent=agent, number=number, customer=body.get("customer"))
-    return web.json_response({"ok": True, "call": getattr(result, "id", result)})
+    services = request.app[SERVICES]
+    storage = services.get(keys.STORAGE)
+    if not await storage.may_contact(number, "phone", "service"):
+        raise ApiError(409, "consent_withdrawn", "this number may not be called (consent withdrawn)")
+    flows = services.find(keys.IVR)
+    if flows is None or not hasattr(flows, "outbound"):
+        raise ApiError(503, "service_unavailable", "outbound calls need the call-flow (ivr) service and telephony")
+    await request.app[HUB].place_call(agent, number, flows.outbound)
+    await audit(request, "call.outbound", f"number:{number}", {"agent": agent})
+    return web.json_response({"status": "dialing", "number": number}, status=202)
 
 
 async def _my_mailboxes(request: web.Request, agent: str) -> set[str]:

@@ -228,6 +228,21 @@ class DesktopHub:
                 d.offer = None
                 self.push_snapshot(d.agent)
 
+    # outbound ------------------------------------------------------------------------------------
+    async def place_call(self, agent: str, number: str, outbound: Any) -> None:
+        """Dial *number* for *agent* in a tracked task; the outcome is pushed to the agent's desktop."""
+        async def dial() -> None:
+            try:
+                outcome = await outbound.call(number, agent=agent)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:     # not answered, busy, no telephony: the agent sees why
+                outcome = f"failed: {exc}"
+            self.push(agent, {"type": "outbound", "number": number, "outcome": str(outcome)})
+
+        self.push(agent, {"type": "outbound", "number": number, "outcome": "dialing"})
+        self._spawn(dial())
+
     # configuration look-ups ----------------------------------------------------------------------
     async def _queue_script(self, queue: str) -> str | None:
         storage = self.services.find(keys.STORAGE)

@@ -100,6 +100,9 @@
     if (msg.type === "snapshot" || msg.type === "update") {
       offset = msg.server_time - Date.now() / 1000;
       desk = msg;
+    } else if (msg.type === "outbound") {
+      $("outbound-result").textContent = msg.outcome === "dialing" ? `Calling ${msg.number}…`
+        : `Call to ${msg.number}: ${msg.outcome}`;
     } else if (msg.type === "offer" && desk) {
       desk.offer = msg.offer; desk.connected = false; desk.call_ended = false; desk.script = null;
     }
@@ -142,7 +145,28 @@
   }));
   $("outbound-form").addEventListener("submit", act(async () => {
     const r = await api("POST", "/api/desktop/outbound", { number: $("outbound-number").value });
-    $("outbound-result").textContent = `Calling… (call ${r.call})`;
+    $("outbound-result").textContent = `Calling ${r.number}…`;
+  }));
+  let preview = null;
+  const campaign = () => encodeURIComponent($("preview-campaign").value);
+  $("preview-form").addEventListener("submit", act(async () => {
+    const { next } = await api("POST", `/api/campaigns/${campaign()}/preview/next`);
+    preview = next;
+    $("preview-contact").hidden = !next;
+    if (!next) { $("outbound-result").textContent = "No contact due in this campaign."; return; }
+    const c = next.customer || {};
+    $("preview-text").textContent = `${c.firstName || ""} ${c.lastName || ""} ${next.contact.number}` +
+      ` (${next.contact.attempts} attempt(s))${next.script ? `, script ${next.script}` : ""}`;
+  }));
+  $("preview-dial").addEventListener("click", act(async () => {
+    $("preview-contact").hidden = true;
+    $("outbound-result").textContent = `Calling ${preview.contact.number}…`;
+    const r = await api("POST", `/api/campaigns/${campaign()}/preview/${preview.contact.id}/dial`);
+    $("outbound-result").textContent = `Call to ${preview.contact.number}: ${r.result}`;
+  }));
+  $("preview-skip").addEventListener("click", act(async () => {
+    await api("POST", `/api/campaigns/${campaign()}/preview/skip`);
+    $("preview-contact").hidden = true;
   }));
 
   async function loadVoicemails() {

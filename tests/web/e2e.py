@@ -59,12 +59,18 @@ class Site:
 
 
 @asynccontextmanager
-async def running_site(tmp_path: Path) -> AsyncIterator[Site]:
+async def running_site(tmp_path: Path, extra: dict[str, object] | None = None) -> AsyncIterator[Site]:
+    """*extra*: more services by name (e.g. the call flows' outbound side)."""
     config = load_config(env={"CARUSO_SERVER__DATA_DIR": str(tmp_path), "CARUSO_SERVER__TELEPHONY": "none",
                               "CARUSO_SCRIPTS__WATCH": "false", "CARUSO_SCRIPTS__DIRECTORY": str(DATA)})
     services, _, storage, auth, _ = make_services(config)
     acd = AcdService(ServiceContext("acd", config, AcdService.Settings(poll_seconds=0), services))
     services.register(keys.ACD, acd, depends_on=["storage", "events"])
+    from caruso.voicemail.service import VoicemailService
+    services.register(keys.VOICEMAIL, VoicemailService(ServiceContext("voicemail", config, None, services)),
+                      depends_on=["storage"])
+    for name, component in (extra or {}).items():
+        services.register(name, component)
     await services.start()
     line = PhoneLine()
     acd.set_line(line)
@@ -73,9 +79,11 @@ async def running_site(tmp_path: Path) -> AsyncIterator[Site]:
                             "settings": {"script": "quick-check", "service_level_seconds": 20}})
     await admin.save_agent({"login": "ann", "name": "Ann Agent", "extension": "sip:ann@127.0.0.1",
                             "wrapup_seconds": 30, "queues": {"sales": 0}})
+    await admin.save_agent({"login": "ben", "name": "Ben Agent", "extension": "sip:ben@127.0.0.1"})
     await acd.reload_config()
     await auth.create_user("ann", PASSWORD, Role.AGENT, display_name="Ann Agent", agent_id="ann")
     await auth.create_user("sue", PASSWORD, Role.SUPERVISOR, display_name="Sue Supervisor")
+    await auth.create_user("ben", PASSWORD, Role.AGENT, display_name="Ben Agent", agent_id="ben")
     customer = await storage.objects.create("Customer", {"number": "C900001", "firstName": "Jean",
                                                          "lastName": "Bernard", "phone": "+33472000001"})
     from datetime import UTC, datetime, timedelta
