@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from caruso.dialer.codec import spec_from_dict, spec_to_dict
@@ -86,6 +86,13 @@ def _contact(row: CampaignContact) -> Contact:
                    agent_required=bool(data.pop("agent_required", False)), data=data)
 
 
+async def _write_lock(session: Any) -> None:
+    """Take SQLite's write lock first: a transaction that reads then writes cannot wait for a concurrent
+    writer (SQLITE_BUSY at once, "database is locked"), one that starts by writing waits its turn."""
+    if session.bind.dialect.name == "sqlite":
+        await session.execute(text("UPDATE campaigns SET id = id WHERE 0"))
+
+
 class CampaignRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -100,6 +107,7 @@ class CampaignRepository:
                           abandon_cap=spec.pacing.abandon_cap, calling_window={}, settings=settings)
         try:
             async with self.db.transaction() as session:
+                await _write_lock(session)
                 session.add(row)
         except IntegrityError as exc:
             raise CampaignConfigError(f"a campaign named {spec.name!r} exists", setting="name") from exc
@@ -122,6 +130,7 @@ class CampaignRepository:
 
     async def set_status(self, name: str, status: CampaignStatus, at: float) -> CampaignInfo:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             row = await self._row(session, name)
             row.status = status.value
             if status is CampaignStatus.RUNNING and row.started_at is None:
@@ -135,6 +144,7 @@ class CampaignRepository:
         """Add the contacts (returns how many); numbers on the suppression list (erased people) are skipped."""
         contacts = list(contacts)
         async with self.db.transaction() as session:
+            await _write_lock(session)
             campaign = await self._row(session, name)
             suppressed = await suppressed_among(session, [c.number for c in contacts])
             rows = []
@@ -154,19 +164,26 @@ class CampaignRepository:
         """Up to *limit* pending contacts whose time has come (highest priority first), set in progress."""
         if limit <= 0:
             return []
+        stmt = (select(CampaignContact.id)
+                .where(CampaignContact.campaign_id == campaign_id, CampaignContact.status == "pending",
+                       (CampaignContact.next_attempt_at.is_(None)) | (CampaignContact.next_attempt_at <= _dt(now)))
+                .order_by(CampaignContact.priority.desc(), CampaignContact.next_attempt_at, CampaignContact.id)
+                .limit(limit))
+        skip = list(exclude)
+        if skip:
+            stmt = stmt.where(CampaignContact.id.not_in(skip))
+        async with self.db.session() as session:       # most turns find nothing: no write lock for that
+            ids = list((await session.scalars(stmt)).all())
+        if not ids:
+            return []
         async with self.db.transaction() as session:
-            stmt = (select(CampaignContact)
-                    .where(CampaignContact.campaign_id == campaign_id, CampaignContact.status == "pending",
-                           (CampaignContact.next_attempt_at.is_(None)) | (CampaignContact.next_attempt_at <= _dt(now)))
-                    .order_by(CampaignContact.priority.desc(), CampaignContact.next_attempt_at, CampaignContact.id)
-                    .limit(limit))
-            skip = list(exclude)
-            if skip:
-                stmt = stmt.where(CampaignContact.id.not_in(skip))
-            rows = (await session.scalars(stmt)).all()
+            await _write_lock(session)
+            rows = (await session.scalars(select(CampaignContact).where(
+                CampaignContact.id.in_(ids), CampaignContact.status == "pending"))).all()
             for row in rows:
                 row.status = "in_progress"
-            return [_contact(r) for r in rows]
+            order = {contact_id: i for i, contact_id in enumerate(ids)}
+            return [_contact(r) for r in sorted(rows, key=lambda r: order[r.id])]
 
     async def get_contact(self, contact_id: int) -> Contact:
         async with self.db.session() as session:
@@ -177,6 +194,7 @@ class CampaignRepository:
 
     async def plan(self, contact_id: int, plan: ContactPlan, *, disposition: str | None = None) -> None:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             row = await session.get(CampaignContact, contact_id)
             if row is None:
                 return
@@ -195,12 +213,14 @@ class CampaignRepository:
     async def postpone(self, contact_id: int, until: float | None) -> None:
         """Back to pending without an attempt (outside the window, agent required): try again at *until*."""
         async with self.db.transaction() as session:
+            await _write_lock(session)
             await session.execute(update(CampaignContact).where(CampaignContact.id == contact_id)
                                   .values(status="pending", next_attempt_at=_dt(until)))
 
     async def reset_in_progress(self, campaign_id: int) -> int:
         """After a restart: contacts left in progress go back to pending."""
         async with self.db.transaction() as session:
+            await _write_lock(session)
             result = await session.execute(update(CampaignContact).where(
                 CampaignContact.campaign_id == campaign_id, CampaignContact.status == "in_progress")
                 .values(status="pending"))
@@ -215,6 +235,7 @@ class CampaignRepository:
     # attempts -----------------------------------------------------------------------------------
     async def start_attempt(self, campaign_id: int, contact: Contact, at: float) -> int:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             row = CampaignAttempt(campaign_id=campaign_id, contact_id=contact.id, number=contact.number,
                                   started_at=_dt(at))
             session.add(row)
@@ -225,6 +246,7 @@ class CampaignRepository:
                              answered_at: float | None = None, call_id: str | None = None,
                              agent: str | None = None, disposition: str | None = None) -> None:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             row = await session.get(CampaignAttempt, attempt_id)
             if row is None:
                 return
@@ -258,6 +280,7 @@ class CampaignRepository:
     async def add_callback(self, campaign_id: int | None, contact: Contact, due_at: float, *,
                            agent: str | None = None, note: str = "", created_by: str | None = None) -> int:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             agent_pk = await session.scalar(select(Agent.id).where(Agent.login == agent)) if agent else None
             row = CallbackRow(campaign_id=campaign_id, contact_id=contact.id, number=contact.number,
                               customer_object=contact.customer_object, customer_key=contact.customer_key,
@@ -268,7 +291,12 @@ class CampaignRepository:
             return int(row.id)
 
     async def claim_due_callbacks(self, now: float, limit: int = 50) -> list[DueCallback]:
+        async with self.db.session() as session:       # most turns find nothing: no write lock for that
+            if await session.scalar(select(CallbackRow.id).where(
+                    CallbackRow.status == "pending", CallbackRow.due_at <= _dt(now)).limit(1)) is None:
+                return []
         async with self.db.transaction() as session:
+            await _write_lock(session)
             rows = (await session.execute(
                 select(CallbackRow, CampaignRow.name, Agent.login, CampaignContact)
                 .outerjoin(CampaignRow, CampaignRow.id == CallbackRow.campaign_id)
@@ -286,10 +314,12 @@ class CampaignRepository:
 
     async def unclaim_callback(self, callback_id: int) -> None:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             await session.execute(update(CallbackRow).where(CallbackRow.id == callback_id).values(status="pending"))
 
     async def finish_callback(self, callback_id: int, status: str, at: float) -> None:
         async with self.db.transaction() as session:
+            await _write_lock(session)
             await session.execute(update(CallbackRow).where(CallbackRow.id == callback_id)
                                   .values(status=status, done_at=_dt(at)))
 

@@ -24,6 +24,7 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.admin_api",
     "caruso.web.scripts_api",
     "caruso.web.desktop_api",
+    "caruso.web.campaigns_api",
     "caruso.web.openapi",
     "caruso.web.selfservice",
     "caruso.voicemail.api",

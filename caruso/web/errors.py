@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from caruso.auth.errors import Forbidden, InvalidCredentials, LoginThrottled, UserExists, UserNotFound
+from caruso.dialer.errors import CampaignNotFound, CampaignStateError
 from caruso.errors import CarusoError, ConfigError, ServiceNotFound
 from caruso.storage.admin_repository import AdminNotFound
 
@@ -36,6 +37,8 @@ ERROR_STATUS: dict[type[BaseException], tuple[int, str]] = {
     UserExists: (409, "user_exists"),
     UserNotFound: (404, "user_not_found"),
     AdminNotFound: (404, "not_found"),
+    CampaignNotFound: (404, "not_found"),
+    CampaignStateError: (409, "conflict"),
     ConfigError: (400, "bad_request"),
     CarusoError: (400, "bad_request"),
 }
