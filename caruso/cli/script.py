@@ -80,10 +80,13 @@ def _interactive(state: RunState, step: dict[str, Any]) -> Any:
         key = f"[{choice['key']}] " if "key" in choice else ""
         print(f"   {key}{choice['value']}: {choice['label']}", file=sys.stderr)
     hint = ask.get("type", "")
-    try:
-        text = input(f"{step['step']} ({hint}, '<' to go back)> ")
-    except EOFError:
+    # the prompt goes to stderr: stdout carries only the JSON events
+    sys.stderr.write(f"{step['step']} ({hint}, '<' to go back)> ")
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
         return NO_ANSWER
+    text = line.rstrip("\n")
     return BACK if text.strip() == "<" else text
 
 

@@ -157,3 +157,17 @@ def test_graph_as_svg(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert code == 0, output
     svg = out.read_text()
     assert "<svg" in svg and "queue billing" in svg
+
+
+def test_interactive_run_reads_answers_from_the_terminal(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("gas\n<\nelectricity\n7501\n75011\nnow\nno\n\n"))
+    code, events, output = cli("script", "run", str(SCRIPTS / "outage-report.xml"), "--channel", "web",
+                               "--data", str(ANONYMOUS))
+    assert code == 0, output
+    asked = [e["step"] for e in events if e["event"] == "step" and e["kind"] == "question"]
+    assert asked == ["energy", "gas-smell", "energy", "postcode", "since", "street", "contact"]
+    assert [e["message"] for e in events if e["event"] == "invalid"] == ["A postcode has five digits."]
+    assert events[-1]["outcome"] == "reported"
+    assert "Since when?" in output  # the texts are shown to the person at the terminal
