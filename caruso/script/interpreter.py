@@ -111,7 +111,7 @@ class Interpreter:
     def _new_frame(self, script: m.Script, params: dict[str, Any], objects: dict[str, Any]) -> Frame:
         values: dict[str, Any] = {}
         for v in script.variables:
-            if v.name in params:
+            if v.param and v.name in params:
                 values[v.name] = params.pop(v.name)
             elif v.param and v.required:
                 raise RunError(f"script {script.id!r} needs parameter {v.name!r}")

@@ -169,6 +169,8 @@ def test_a_loop_without_input_is_stopped(tmp_path: Path) -> None:
 def test_required_parameters_are_checked(tmp_path: Path, interpreter: Interpreter) -> None:
     with pytest.raises(RunError, match="no parameter"):
         interpreter.start("identify-customer", params={"nope": 1})
+    with pytest.raises(RunError, match="no parameter"):  # a plain variable is not a parameter
+        interpreter.start("identify-customer", params={"found": True})
     state, effects = interpreter.start("identify-customer", params={"reason": "for the test"})
     assert "for the test" in effects[-1].data["text"]
 
