@@ -124,7 +124,11 @@ class QueueHost:
                         waiter.ring.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await waiter.ring
-                if not waiter.done.done():
+                if not waiter.done.done() and waiter.answered:
+                    self.apply(self.core.call_ended(call.id))
+                    self._finish(waiter, QueueResult("answered", waiter.queue, agent=waiter.ringing_agent,
+                                                     hung_up_by="caller"))
+                elif not waiter.done.done():
                     self.apply(self.core.abandon(call.id))
                     self._finish(waiter, QueueResult("abandoned", waiter.queue, hung_up_by="caller"))
             return waiter.done.result()
@@ -233,6 +237,13 @@ class QueueHost:
             waiter.ring = None
             if not answered:
                 waiter.record.leg(leg, ended_at=now(), outcome="cancelled")
+            return
+        except Exception as exc:      # the switch could not place the leg (worker full, link down)
+            log.warning("ringing %s for %s failed: %s", agent_id, waiter.call.id, exc)
+            waiter.record.leg(leg, ended_at=now(), outcome="failed")
+            waiter.ring = None
+            if not answered:
+                self.apply(self.core.ring_failed(waiter.call.id, agent_id, RingOutcome.FAILED))
             return
         by = {"caller": "caller", "callee": "agent"}.get(result.hung_up_by, "system")
         waiter.record.leg(leg, ended_at=now(), hangup_by=by, outcome="answered")

@@ -3,7 +3,10 @@ saves through the storage manager at arrival and at the end."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -65,9 +68,22 @@ class CallRecordBuilder:
                     hangup_by=self.record.hangup_by or hangup_by, legs=legs)
 
     async def save(self) -> None:
-        if self.repo is None:
-            return
+        if self.repo is not None:
+            await retrying(lambda: self.repo.save_call(self.record), f"the call record of {self.record.id}")
+
+
+async def retrying(action: Callable[[], Awaitable[object]], what: str, tries: int = 5) -> bool:
+    """Run a storage write, retrying a few times (SQLite answers "database is locked" to a writer that
+    lost a race); a storage failure is logged, it never drops the caller."""
+    for attempt in range(tries):
         try:
-            await self.repo.save_call(self.record)
-        except Exception:   # a storage failure must not drop the caller
-            log.exception("could not save the call record of %s", self.record.id)
+            await action()
+            return True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if attempt == tries - 1:
+                log.error("could not save %s: %s", what, exc)
+                return False
+            await asyncio.sleep(0.05 * (attempt + 1) + random.random() * 0.05)
+    return False

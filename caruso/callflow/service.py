@@ -23,6 +23,7 @@ from caruso.callflow.inbound import InboundFlow
 from caruso.callflow.ivr import IvrHost, IvrSettings
 from caruso.callflow.outbound import Outbound
 from caruso.callflow.queueing import QueueHost
+from caruso.callflow.records import retrying
 from caruso.core.component import Health
 from caruso.keys import EVENTS, SCRIPTS, STORAGE, TELEPHONY, VOICEMAIL
 from caruso.script.interpreter import Interpreter, ScriptSet
@@ -125,15 +126,13 @@ class CallFlowService:
     async def contact(self, call: Call, record: CallRecord, customer: Any) -> None:
         if self.storage is None:
             return
-        try:
-            await self.storage.record_contact(ContactEvent(
-                kind="inbound_call" if record.direction == "inbound" else "outbound_call", channel="phone",
-                started_at=record.arrived_at, ended_at=record.ended_at or datetime.now(UTC),
-                customer=customer.ref if customer is not None else None, address=call.caller or None,
-                direction=record.direction, agent=record.agent, queue=record.queue, outcome=record.outcome,
-                detail_kind="call", detail_ref=call.id, call_id=call.id))
-        except Exception:
-            log.exception("could not append the contact history of call %s", call.id)
+        event = ContactEvent(
+            kind="inbound_call" if record.direction == "inbound" else "outbound_call", channel="phone",
+            started_at=record.arrived_at, ended_at=record.ended_at or datetime.now(UTC),
+            customer=customer.ref if customer is not None else None, address=call.caller or None,
+            direction=record.direction, agent=record.agent, queue=record.queue, outcome=record.outcome,
+            detail_kind="call", detail_ref=call.id, call_id=call.id)
+        await retrying(lambda: self.storage.record_contact(event), f"the contact history of call {call.id}")
 
     # queues and agents --------------------------------------------------------------------------
     def set_queue(self, queue_id: str, **data: Any) -> None:

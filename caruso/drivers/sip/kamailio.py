@@ -124,8 +124,7 @@ class KamailioFront:
             if "not found" in str(exc).lower():
                 return []
             raise
-        aor = (result or {}).get("AoR") or result or {}
-        found = aor.get("Contacts", []) if isinstance(aor, dict) else []
+        found = result.get("Contacts", []) if isinstance(result, dict) else []
         return [c.get("Contact", {}).get("Address", "") for c in found]
 
     async def set_worker_state(self, address: str, active: bool) -> None:

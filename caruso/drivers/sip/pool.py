@@ -121,12 +121,14 @@ class WorkerPool:
         self._server = await asyncio.start_unix_server(self._accept, path=self.socket_path)
         for link in self.links:
             self._track(self._supervise(link), f"sip-worker-{link.name}")
+        # a worker's start costs ~0.3 s of CPU (Python + pjsua2): a big pool on a small machine takes a while
+        timeout = max(HELLO_TIMEOUT, 0.6 * len(self.links))
         try:
-            await asyncio.wait_for(asyncio.gather(*(link.connected.wait() for link in self.links)), HELLO_TIMEOUT)
+            await asyncio.wait_for(asyncio.gather(*(link.connected.wait() for link in self.links)), timeout)
         except TimeoutError:
             missing = [link.name for link in self.links if not link.alive]
             await self.stop()
-            raise TelephonyError(f"media workers {', '.join(missing)} did not start within {HELLO_TIMEOUT:g} s") from None
+            raise TelephonyError(f"media workers {', '.join(missing)} did not start within {timeout:g} s") from None
 
     def _track(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro, name=name)

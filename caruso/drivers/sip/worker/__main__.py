@@ -46,7 +46,7 @@ async def serve(args: argparse.Namespace) -> None:
 
     ep = create_endpoint(settings)
     service = WorkerService(args.name, settings, args.proxy, emit)
-    pump_task = asyncio.create_task(pump(ep), name="pjsua2-pump")
+    pump_task = asyncio.create_task(pump(ep, lambda: bool(service.calls)), name="pjsua2-pump")
     requests: set[asyncio.Task[Any]] = set()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -80,9 +80,14 @@ class WorkerService:
             raise OpError(f"call {call.cid} ended")
         return call.audio()
 
+    def live(self) -> list[WorkerCall]:
+        """Calls not yet disconnected (a disconnected one stays in ``calls`` a moment, see on_call_state)."""
+        return [c for c in self.calls.values() if not c.disconnected]
+
     def capacity(self) -> dict[str, int]:
-        inbound = sum(1 for c in self.calls.values() if c.direction == "in")
-        return {"calls": len(self.calls), "inbound": inbound, "max_calls": self.settings.max_calls,
+        live = self.live()
+        inbound = sum(1 for c in live if c.direction == "in")
+        return {"calls": len(live), "inbound": inbound, "max_calls": self.settings.max_calls,
                 "max_inbound": self.max_inbound}
 
     # pjsua2 callbacks ---------------------------------------------------------------------------
@@ -90,8 +95,9 @@ class WorkerService:
         cid = self._new_id("c")
         call = WorkerCall(self, account, cid, "in", pj_id)
         self.calls[cid] = call
-        inbound = sum(1 for c in self.calls.values() if c.direction == "in")
-        if inbound > self.max_inbound or len(self.calls) > self.settings.max_calls:
+        live = self.live()
+        inbound = sum(1 for c in live if c.direction == "in")
+        if inbound > self.max_inbound or len(live) > self.settings.max_calls:
             prm = pj.CallOpParam()
             prm.statusCode = 486
             call.answer(prm)
@@ -163,8 +169,8 @@ class WorkerService:
         call.hangup(prm)
 
     async def op_dial(self, args: dict[str, Any]) -> dict[str, Any]:
-        if len(self.calls) >= self.settings.max_calls:
-            raise OpError(f"worker {self.name} is full ({len(self.calls)} calls)")
+        if len(self.live()) >= self.settings.max_calls:
+            raise OpError(f"worker {self.name} is full ({len(self.live())} calls)")
         cid = self._new_id("c")
         call = WorkerCall(self, self.account, cid, "out")
         prm = pj.CallOpParam(True)
