@@ -20,12 +20,13 @@ LEGACY_DDL = """CREATE TABLE "KUNDEN Stamm" (
     "Geb.Datum" DATE,
     "Umsatz EUR" NUMERIC(12, 2),
     "Aktiv?" INTEGER,
-    "Angelegt" TIMESTAMP
+    "Angelegt" TIMESTAMP,
+    "Gruppe" NUMERIC(4, 0)
 )"""
 LEGACY_ROWS = [
     """INSERT INTO "KUNDEN Stamm" VALUES (1, 'Müller', '04 72 12 34 56', '1970-05-01', 1234.50, 1,
-       '2020-01-01 10:00:00')""",
-    """INSERT INTO "KUNDEN Stamm" VALUES (2, 'Schmidt', '+33 6 98 76 54 32', NULL, NULL, 0, NULL)""",
+       '2020-01-01 10:00:00', 12)""",
+    """INSERT INTO "KUNDEN Stamm" VALUES (2, 'Schmidt', '+33 6 98 76 54 32', NULL, NULL, 0, NULL, NULL)""",
 ]
 
 
@@ -39,6 +40,7 @@ def model(attributes: str = "", extra: str = "") -> str:
     <attribute name="revenue" column="Umsatz EUR" type="decimal"/>
     <attribute name="active" column="Aktiv?" type="boolean"/>
     <attribute name="created" column="Angelegt" type="datetime"/>
+    <attribute name="group" column="Gruppe" type="integer"/>
     {attributes}
     <index attributes="name"/>
   </object>
@@ -80,15 +82,17 @@ async def test_a_legacy_table_is_used_as_it_is(backend: Backend, models_dir: Pat
         mueller = await storage.objects.get("Kunde", 1)
         assert mueller.values == {
             "nr": 1, "name": "Müller", "phone": "04 72 12 34 56", "born": date(1970, 5, 1),
-            "revenue": Decimal("1234.50"), "active": True, "created": datetime(2020, 1, 1, 10, 0, tzinfo=UTC)}
+            "revenue": Decimal("1234.50"), "active": True, "created": datetime(2020, 1, 1, 10, 0, tzinfo=UTC),
+            "group": 12}
         assert [k.key for k in await storage.identify_caller("+33472123456")] == [1]
         assert [k.key for k in await storage.identify_caller("06 98 76 54 32")] == [2]
         assert [k.key for k in await storage.objects.find("Kunde", {"active": False})] == [2]
         created = await storage.objects.create("Kunde", {
             "nr": 3, "name": "O'Brien", "born": "1980-02-29", "revenue": "10.5", "active": "yes",
-            "created": "2024-03-01T09:30:00+01:00"})
+            "created": "2024-03-01T09:30:00+01:00", "group": "7"})
         assert await storage.objects.get("Kunde", 3) == created
         assert created["created"] == datetime(2024, 3, 1, 8, 30, tzinfo=UTC)
+        assert [k.key for k in await storage.objects.find("Kunde", {"group": 7})] == [3]
         await storage.objects.update("Kunde", 2, {"active": True, "revenue": 99})
         assert (await storage.objects.get("Kunde", 2))["active"] is True
     tables, columns, indexes = await _live_shape(backend)
@@ -107,7 +111,7 @@ async def test_a_missing_column_is_a_clear_error(backend: Backend, models_dir: P
             pass
     message = str(info.value)
     assert "attribute 'fax' maps to column 'Fax-Nr'" in message and "'KUNDEN Stamm' does not have" in message
-    assert f"{models_dir / 'legacy.xml'}:10" in message
+    assert f"{models_dir / 'legacy.xml'}:11" in message
 
 
 async def test_an_incompatible_column_type_is_a_clear_error(backend: Backend, models_dir: Path) -> None:
