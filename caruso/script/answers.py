@@ -19,8 +19,13 @@ def _blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or raw == []
 
 
+MAX_ANSWER = 4000  # characters: no answer needs more, and it bounds the work of patterns on visitors' input
+
+
 def check(q: m.Question, raw: Any) -> tuple[Any, str | None]:
     c = q.constraints
+    if isinstance(raw, str) and len(raw) > MAX_ANSWER:
+        return None, f"Please give at most {MAX_ANSWER} characters."
     if _blank(raw):
         return (None, "An answer is required.") if c.required else (None, None)
     if q.type == "choice":
