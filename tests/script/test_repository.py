@@ -131,3 +131,23 @@ async def test_the_service_watches_the_folder(folder: Path, tmp_path: Path) -> N
         assert repo.get("greet").version == "2"
     assert repo._task is None
 
+
+
+async def test_built_from_its_service_descriptor(folder: Path, tmp_path: Path) -> None:
+    """services/scripts.toml and services/mailer.toml build the components the server registers."""
+    from caruso import paths
+    from caruso.config import Config, ScriptSettings, ServerSettings
+    from caruso.core.descriptors import instantiate, read_descriptor
+    from caruso.core.manager import ServiceManager
+    from caruso.mail import MailerService
+
+    config = Config(server=ServerSettings(data_dir=tmp_path / "var"),
+                    scripts=ScriptSettings(directory=folder, watch=False))
+    services = ServiceManager()
+    repo = instantiate(read_descriptor(paths.shipped("services") / "scripts.toml"), config, services)
+    mailer = instantiate(read_descriptor(paths.shipped("services") / "mailer.toml"), config, services)
+    assert isinstance(repo, ScriptRepository) and isinstance(mailer, MailerService)
+    async with repo.lifespan():
+        assert repo.get("greet").version == "1" and repo.get("ivr-main").channels == {"voice"}
+        assert (tmp_path / "var" / "scripts" / "greet").is_dir()  # versions archived in the data folder
+    assert mailer.settings is config.mail
