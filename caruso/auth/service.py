@@ -38,6 +38,7 @@ class AuthService:
         self.throttle = LoginThrottle(time.monotonic, max_failures=cfg.max_failures, window=cfg.failure_window,
                                       lockout=cfg.lockout, max_lockout=cfg.max_lockout)
         self._store = store
+        self._consent_sub: Any = None
 
     @property
     def store(self) -> UserStore:
@@ -51,12 +52,22 @@ class AuthService:
             from caruso.storage.users_repository import UsersRepository
 
             self._store = UsersRepository(self._services.get(keys.STORAGE).database)
+            bus = self._services.find(keys.EVENTS)
+            if bus is not None:
+                from caruso.storage.events import ConsentChanged
+
+                self._consent_sub = bus.subscribe(self._consent_changed, (ConsentChanged,), name="audit-consent")
             config = self._services.find(keys.CONFIG)
             if config is not None and config.server.demo:
                 from caruso.auth.demo import create_demo_users
 
                 await create_demo_users(self, self._services.get(keys.STORAGE).database)
-        yield
+        try:
+            yield
+        finally:
+            if self._consent_sub is not None:
+                self._consent_sub.close()
+                self._consent_sub = None
 
     def health(self) -> Health:
         return Health.ok() if self._store is not None else Health.down("not started")
@@ -121,6 +132,13 @@ class AuthService:
                                                       details=details or {}, remote_addr=remote_addr))
         log.info("audit: %s %s %s", actor or "(system)", action, target)
         return entry
+
+    async def _consent_changed(self, event: Any) -> None:
+        """Consent changes (web, phone, dialer dispositions) go into the audit log as well."""
+        target = (f"customer:{event.customer_object}/{event.customer_key}" if event.customer_object
+                  else f"address:{event.address}")
+        await self.audit(None, "consent.change", target, {"channel": event.channel, "purpose": event.purpose,
+                                                          "status": event.status})
 
     async def audit_log(self, *, limit: int = 100, before_id: int | None = None,
                         target_kind: str | None = None) -> list[AuditEntry]:

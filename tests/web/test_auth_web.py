@@ -149,3 +149,14 @@ async def test_routes_without_an_access_rule_are_refused(web_env: WebEnv) -> Non
     async with TestClient(TestServer(app)) as client:
         resp = await client.get("/leaky")
         assert resp.status == 403 and "secret" not in await resp.text()
+
+
+async def test_consent_changes_are_in_the_audit_log(web_env: WebEnv) -> None:
+    storage = web_env.services.get("storage")
+    await storage.set_consent("+33472000009", "phone", "marketing", "opt_out", source="phone call")
+    await web_env.bus.drain()
+    async with web_env.client() as admin:
+        await api_login(admin, "alice")
+        entries = (await (await admin.get("/api/audit?kind=address")).json())["entries"]
+    assert [(e["action"], e["target_id"], e["details"]["status"]) for e in entries] == [
+        ("consent.change", "+33472000009", "opt_out")]
