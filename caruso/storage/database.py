@@ -44,6 +44,10 @@ class Database:
 
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
         self.url = make_url(url)
+        # the async drivers are the only ones Caruso ships: "postgresql://" and "sqlite:///" mean them
+        driver = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}.get(self.url.get_backend_name())
+        if driver and self.url.get_driver_name() != driver:
+            self.url = self.url.set(drivername=f"{self.url.get_backend_name()}+{driver}")
         self.schema = schema or None
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
