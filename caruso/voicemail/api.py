@@ -14,6 +14,7 @@ from aiohttp import web
 
 from caruso import keys
 from caruso.auth.roles import Role
+from caruso.privacy import audit as privacy_audit
 from caruso.storage.calls_repository import VoicemailRecord
 from caruso.web.errors import ApiError
 from caruso.web.keys import SERVICES
@@ -54,6 +55,8 @@ async def listen(request: web.Request) -> web.StreamResponse:
     if record is None or not Path(record.path).is_file():
         raise ApiError(404, "not_found", "no such voicemail")
     await service.mark_listened(record.id, current_user(request).username)
+    await privacy_audit.record(request.app[SERVICES], current_user(request).username, privacy_audit.RECORDING_PLAY,
+                               f"voicemail:{record.id}", {"via": "api"}, remote_addr=request.remote)
     return web.FileResponse(record.path, headers={"Content-Type": "audio/wav"})
 
 

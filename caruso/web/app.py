@@ -25,6 +25,8 @@ ROUTE_MODULES: list[str] = [
     "caruso.web.scripts_api",
     "caruso.web.desktop_api",
     "caruso.web.campaigns_api",
+    "caruso.web.privacy_api",
+    "caruso.web.privacy_page",
     "caruso.web.openapi",
     "caruso.web.selfservice",
     "caruso.voicemail.api",

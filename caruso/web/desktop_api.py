@@ -15,6 +15,7 @@ from aiohttp import WSMsgType, web
 from caruso import keys
 from caruso.acd.errors import InvalidTransition, UnknownAgent
 from caruso.auth.roles import Role
+from caruso.privacy import audit as privacy_audit
 from caruso.storage.history import ContactEvent
 from caruso.web.desktop_hub import DesktopHub
 from caruso.web.errors import ApiError
@@ -209,6 +210,8 @@ async def voicemail_audio(request: web.Request) -> web.StreamResponse:
     if not path.is_file():
         raise ApiError(410, "gone", "the recording file is missing")
     await vm.mark_listened(message.id, current_user(request).username)
+    await privacy_audit.record(request.app[SERVICES], current_user(request).username, privacy_audit.RECORDING_PLAY,
+                               f"voicemail:{message.id}", {"via": "desktop"}, remote_addr=request.remote)
     return web.FileResponse(path, headers={"Content-Type": "audio/wav", "Cache-Control": "no-store"})
 
 

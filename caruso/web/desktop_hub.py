@@ -21,6 +21,7 @@ from caruso.core.manager import ServiceManager
 from caruso.events.base import Event
 from caruso.events.bus import Subscription
 from caruso.monitor.fanout import Broadcaster
+from caruso.privacy import audit as privacy_audit
 from caruso.script.hosts.services import jsonable
 from caruso.storage.admin_repository import AdminRepository
 from caruso.storage.script_runs_repository import ScriptRunsRepository
@@ -162,6 +163,10 @@ class DesktopHub:
         d.offer, d.connected, d.call_ended, d.run, d.disposition_needed = offer, False, False, None, False
         try:
             offer["customer"], offer["history"] = await self._customer(caller)
+            if offer["customer"]:      # who saw which customer's record (the audit log keeps no values)
+                await privacy_audit.record(self.services, agent, privacy_audit.CUSTOMER_VIEW,
+                                           f"{offer['customer']['object']}:{offer['customer']['key']}",
+                                           {"via": "screen pop", "call": offer["call"]})
         except Exception:        # the pop shows the call without the customer rather than nothing
             log.exception("screen pop look-up failed for %s", caller)
         self.push(agent, {"type": "offer", "offer": offer})
