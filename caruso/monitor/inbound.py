@@ -40,6 +40,7 @@ class Inbound:
             "acd.call_ended": self._ended,
             "acd.config_reloaded": self._reloaded,
             "dialer.campaign_progress": self._campaign,
+            "dialer.campaign_status": self._campaign,
         }
 
     def apply(self, event: Any) -> None:
@@ -76,7 +77,8 @@ class Inbound:
 
     def _campaign(self, e: Any) -> list[Message]:
         data = {k: v for k, v in e.as_dict().items() if k not in ("id", "kind", "campaign")}
-        return self.p.on_campaign(_str(e.campaign), data)
+        known = self.p.campaigns.get(_str(e.campaign), {})
+        return self.p.on_campaign(_str(e.campaign), {**{k: v for k, v in known.items() if k != "id"}, **data})
 
     async def seed(self, services: ServiceManager) -> None:
         """Agents and queues as the ACD has them now (names, memberships, states)."""

@@ -137,6 +137,10 @@ async def disposition(request: web.Request) -> web.Response:
         address=offer.get("caller") or None, agent=agent, queue=offer.get("queue"), outcome=value,
         summary=str(body.get("note", "") or "")[:500] or None, call_id=offer["call"],
         detail_kind="script_run" if desk.run else None, detail_ref=desk.run.id if desk.run else None))
+    if offer.get("campaign"):           # the dialer files the campaign call's outcome (retries, opt-outs)
+        dialer = request.app[SERVICES].find(keys.DIALER)
+        if dialer is not None:
+            dialer.set_disposition(offer["call"], value, None)
     desk.offer, desk.run, desk.disposition_needed, desk.connected = None, None, False, False
     hub.push_snapshot(agent)
     return web.json_response({"ok": True, "disposition": value})

@@ -66,6 +66,7 @@ class DesktopHub:
             "acd.call_overflowed": self._on_gone,
             "acd.call_queued": self._on_queued,
             "acd.call_ring_failed": self._on_ring_failed,
+            "dialer.call_connected": self._on_campaign_call,
         }
         # call -> (caller number, joined the queue at): the offer event does not repeat them
         self._calls: dict[str, tuple[str, float]] = {}
@@ -197,9 +198,24 @@ class DesktopHub:
         d.disposition_needed = True
         self._spawn(self._start_script(d))
 
+    async def _on_campaign_call(self, e: Any) -> None:
+        """A campaign call reached the agent: pop the contact and run the campaign's script."""
+        agent = _s(e.agent)
+        d = self.desk(agent)
+        d.offer = {"call": _s(e.call_id), "queue": f"campaign {_s(e.campaign)}", "campaign": _s(e.campaign),
+                   "caller": _s(e.number), "waiting_since": float(e.at), "offered_at": float(e.at),
+                   "customer": None, "history": [], "script": getattr(e, "script", None)}
+        d.connected, d.call_ended, d.run, d.disposition_needed = True, False, None, True
+        try:
+            d.offer["customer"], d.offer["history"] = await self._customer(_s(e.number))
+        except Exception:
+            log.exception("screen pop look-up failed for %s", _s(e.number))
+        self.push(agent, {"type": "offer", "offer": d.offer})
+        self._spawn(self._start_script(d))
+
     async def _start_script(self, d: AgentDesk) -> None:
         assert d.offer is not None
-        script = await self._queue_script(d.offer["queue"])
+        script = d.offer.get("script") or await self._queue_script(d.offer["queue"])
         if script:
             storage = self.services.get(keys.STORAGE)
             customer = d.offer.get("customer")

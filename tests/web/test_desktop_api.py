@@ -113,3 +113,30 @@ async def test_state_changes_go_through_the_acd(tmp_path: Path) -> None:
         async with sue:                                       # a supervisor who works as no agent
             resp = await sue.post("/api/desktop/state", json={"state": "ready"}, headers={"X-CSRF-Token": token})
             assert resp.status == 403 and (await resp.json())["error"] == "not_an_agent"
+
+
+async def test_a_campaign_call_pops_the_contact_and_runs_the_campaign_script(tmp_path: Path) -> None:
+    from caruso.dialer.events import CampaignCallConnected, CampaignProgress
+
+    async with running_site(tmp_path) as site:
+        bus = site.services.get(keys.EVENTS)
+        sue, _ = await login(site.url, "sue")
+        ann, token = await login(site.url, "ann")
+        async with ann, sue, ann.ws_connect("/api/desktop/ws") as ws, sue.ws_connect("/api/monitor/ws") as mon:
+            await ws.receive(timeout=10)
+            await mon.receive(timeout=10)
+            bus.publish(CampaignCallConnected(campaign="winback", call_id="out-1", agent="ann", contact_id=7,
+                                              number="+33472000001", script="quick-check"))
+            bus.publish(CampaignProgress(campaign="winback", status="running", dialed=3, answered=1))
+            script = None
+            while script is None:
+                for m in json.loads((await ws.receive(timeout=10)).data):
+                    if m["type"] == "update" and m["script"]:
+                        script = m
+            assert script["offer"]["campaign"] == "winback" and script["offer"]["customer"]["values"]["lastName"] == "Bernard"
+            assert script["script"]["question"]["step"] == "topic"
+            campaign = json.loads((await mon.receive(timeout=10)).data)[0]
+            assert campaign["type"] == "campaign" and campaign["campaign"]["dialed"] == 3
+            resp = await ann.post("/api/desktop/disposition", json={"disposition": "sale"},
+                                  headers={"X-CSRF-Token": token})
+            assert resp.status == 200
