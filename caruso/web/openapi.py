@@ -41,6 +41,14 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "disposition": {"type": "string"}, "note": {"type": "string", "maxLength": 500}}},
     ("POST", "/api/desktop/outbound"): {"type": "object", "required": ["number"], "properties": {
         "number": {"type": "string"}, "customer": {}}},
+    ("POST", "/api/privacy/erase"): {"type": "object", "required": ["customer"], "properties": {
+        "customer": {"type": "string", "description": "ATTR=VALUE of the customer object, e.g. number=C100002"},
+        "object": {"type": "string"}, "dry_run": {"type": "boolean"}}},
+    ("POST", "/api/privacy/export"): {"type": "object", "required": ["customer"], "properties": {
+        "customer": {"type": "string"}, "object": {"type": "string"}}},
+    ("POST", "/api/privacy/retention"): {"type": "object", "properties": {"dry_run": {"type": "boolean"}}},
+    ("PATCH", "/api/privacy/customers/{object}/{key}"): {"type": "object",
+                                                         "description": "attribute: new value"},
 }
 ERROR = {"type": "object", "required": ["error", "message"], "properties": {
     "error": {"type": "string", "description": "a stable error id, e.g. forbidden, csrf_failed"},
