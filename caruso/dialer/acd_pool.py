@@ -48,8 +48,8 @@ class AcdAgentPool:
         return AgentSnapshot(ready, staffed, tuple(wraps), tuple(talks), wrap_up)
 
     def reserve(self, queue: str, agent: str | None = None) -> ReservedAgent | None:
-        candidates = [a for a in self._members(queue) if a.state is AgentState.READY
-                      and (agent is None or a.config.id == agent)]
+        pool = self._members(queue) if queue else [a for a in self._core.agents.values() if a.config.id == agent]
+        candidates = [a for a in pool if a.state is AgentState.READY and (agent is None or a.config.id == agent)]
         if not candidates:
             return None
         chosen = min(candidates, key=lambda a: (a.idle_since, a.config.id))

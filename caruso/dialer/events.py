@@ -51,3 +51,18 @@ class DialBlocked(Event):
     contact_id: int
     reason: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CampaignCallConnected(Event):
+    """A campaign call reached its agent: for the agent desktop (screen pop, the campaign's script)."""
+
+    kind: ClassVar[str] = "dialer.call_connected"
+    campaign: str
+    call_id: str
+    agent: str
+    contact_id: int
+    number: str
+    customer_object: str | None = None
+    customer_key: str | None = None
+    script: str | None = None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from caruso.dialer.compliance import BlockReason
 from caruso.dialer.dispositions import Disposition
-from caruso.dialer.events import CampaignProgress, DialBlocked, PacingDecided
+from caruso.dialer.events import CampaignCallConnected, CampaignProgress, DialBlocked, PacingDecided
 from caruso.dialer.model import AttemptResult, CampaignSpec, Contact, DialMode
 from caruso.dialer.pacer import Pacer, PacerInputs, PacingDecision
 from caruso.dialer.ports import ReservedAgent
@@ -164,6 +164,10 @@ class CampaignRunner:
 
         def connected() -> None:
             self.counts["connected"] += 1
+            svc.publish(CampaignCallConnected(campaign=spec.name, call_id=call.id, agent=agent.id,
+                                              contact_id=contact.id, number=contact.number,
+                                              customer_object=contact.customer_object,
+                                              customer_key=contact.customer_key, script=spec.script))
             self.progress()
 
         try:

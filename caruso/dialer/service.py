@@ -23,6 +23,7 @@ from caruso.dialer.dispositions import Disposition, DispositionTable
 from caruso.dialer.errors import CallbackRejected, CampaignStateError, DialerError
 from caruso.dialer.events import CampaignProgress, CampaignStatusChanged
 from caruso.dialer.gate import DialGate
+from caruso.dialer.manual import place_manual_call
 from caruso.dialer.model import AttemptResult, CampaignSpec, CampaignStatus, Contact, DialMode
 from caruso.dialer.pacer import Pacer
 from caruso.dialer.ports import AgentPool, AgentSnapshot, ReservedAgent
@@ -62,6 +63,7 @@ class DialerService:
         self.runners: dict[str, CampaignRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._side: set[asyncio.Task[Any]] = set()
+        self._detached: set[CampaignRunner] = set()      # placing callbacks of campaigns not running
         self._remaining: dict[int, int] = {}
         self._dispositions: dict[str, asyncio.Future[tuple[str | None, float | None]]] = {}
         self._previews: dict[tuple[str, str], Contact] = {}
@@ -86,6 +88,8 @@ class DialerService:
             await asyncio.gather(self._callbacks_task, return_exceptions=True)
             for name in list(self.runners):
                 await self._halt(name)
+            for runner in list(self._detached):
+                await runner.close()
             for task in list(self._side):
                 task.cancel()
             await asyncio.gather(*self._side, return_exceptions=True)
@@ -289,9 +293,19 @@ class DialerService:
             await self.repository.unclaim_callback(due.id)
             return
         runner = self.runners.get(due.campaign) or CampaignRunner(self, info.id, info.spec, Pacer(DialMode.PROGRESSIVE))
-        task = runner.spawn(runner.attempt(due.contact, agent=agent, callback_id=due.id))
+        runner.spawn(runner.attempt(due.contact, agent=agent, callback_id=due.id))
+        if due.campaign not in self.runners:
+            self._detached.add(runner)
+
+    async def preview_call(self, *, agent: str, number: str, customer: Any = None) -> Any:
+        """A call the agent places by hand (agent desktop): gate, agent's phone first, then the customer."""
+        return await place_manual_call(self, agent, number, customer)
+
+    def track(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
         self._side.add(task)
         task.add_done_callback(self._side.discard)
+        return task
 
     async def preview_next(self, name: str, agent: str) -> dict[str, Any] | None:
         """The next contact for *agent* to look at before dialing (kept for them until dialed or skipped)."""
@@ -342,7 +356,7 @@ class DialerService:
             await self.storage.set_consent((contact.customer_object, contact.customer_key), "phone",
                                            spec.purpose.value, "opt_out", source=f"campaign {spec.name}")
 
-    async def record_history(self, spec: CampaignSpec, campaign_id: int, contact: Contact, result: AttemptResult, *,
+    async def record_history(self, spec: CampaignSpec, campaign_id: int | None, contact: Contact, result: AttemptResult, *,
                              started_at: float, ended_at: float, call: Any, agent: str | None, outcome: str) -> None:
         customer = (contact.customer_object, contact.customer_key) \
             if contact.customer_object and contact.customer_key else None
