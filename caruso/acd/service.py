@@ -64,6 +64,8 @@ class AcdService:
         self._wake = asyncio.Event()
         self._running = False
         self._reload_lock = asyncio.Lock()
+        self._stored_queues: set[str] = set()   # ids the last load from storage brought
+        self._stored_agents: set[str] = set()
         self._health = Health.down("not started")
 
     # ---------------------------------------------------------------- lifecycle
@@ -134,7 +136,11 @@ class AcdService:
             return
         async with self._reload_lock:
             queues, agents = await self.repo.load()
-            self._apply(apply_config(self.core, queues, agents))
+            self._apply(apply_config(self.core, queues, agents, managed_queues=self._stored_queues,
+                                     managed_agents=self._stored_agents))
+            # an agent kept because it was on a call stays managed, so the next sync removes it
+            self._stored_queues = {q.id for q in queues} | (self._stored_queues & set(self.core.queues))
+            self._stored_agents = {a.id for a in agents} | (self._stored_agents & set(self.core.agents))
         if kind:
             log.info("ACD configuration reloaded after a change of %s %r", kind, name)
         if self._bus is not None:

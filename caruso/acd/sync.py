@@ -8,9 +8,12 @@ from caruso.acd.errors import InvalidTransition
 from caruso.acd.model import AgentConfig, AgentState, QueueConfig
 
 
-def apply_config(core: AcdCore, queues: list[QueueConfig], agents: list[AgentConfig]) -> list[Output]:
-    """Queues first (agents refer to them), then agents; removed agents that are still logged in are
-    logged out first when idle, else kept until their call ends (they are retried on the next sync)."""
+def apply_config(core: AcdCore, queues: list[QueueConfig], agents: list[AgentConfig], *,
+                 managed_queues: set[str] | None = None, managed_agents: set[str] | None = None) -> list[Output]:
+    """Queues first (agents refer to them), then agents.  Only queues and agents in ``managed_*`` (what the
+    previous load brought; None: everything in the core) are removed when missing, so ones set by code
+    (``set_queue``/``set_agent``) stay.  A removed agent still logged in is logged out first when idle,
+    else kept until its call ends (retried on the next sync)."""
     out: list[Output] = []
     wanted_queues = {q.id: q for q in queues}
     for queue in queues:
@@ -22,7 +25,8 @@ def apply_config(core: AcdCore, queues: list[QueueConfig], agents: list[AgentCon
         current = core.agents.get(agent.id)
         if current is None or current.config != agent:
             out += core.set_agent(agent)
-    for agent_id in [a for a in core.agents if a not in wanted_agents]:
+    for agent_id in [a for a in core.agents if a not in wanted_agents
+                     and (managed_agents is None or a in managed_agents)]:
         state = core.agents[agent_id].state
         try:
             if state is not AgentState.LOGGED_OUT:
@@ -30,6 +34,7 @@ def apply_config(core: AcdCore, queues: list[QueueConfig], agents: list[AgentCon
             out += core.remove_agent(agent_id)
         except InvalidTransition:
             continue
-    for queue_id in [q for q in core.queues if q not in wanted_queues]:
+    for queue_id in [q for q in core.queues if q not in wanted_queues
+                     and (managed_queues is None or q in managed_queues)]:
         out += core.remove_queue(queue_id)
     return out

@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import replace
 
 from caruso import keys
-from caruso.acd import AgentState, Strategy
+from caruso.acd import AgentConfig, AgentState, Membership, QueueConfig, Strategy
 from caruso.acd.service import AcdService
 from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
@@ -54,8 +54,11 @@ async def test_demo_configuration_loads_and_changes_apply_without_restart(storag
         assert core.agents["alice"].members["billing"].eligible_from is None
         assert core.queues["billing"].config.relaxation == ()
         await admin.delete_agent("emma")
+        service.set_queue(QueueConfig("lab"))          # set by code, not stored: a reload keeps it
+        service.set_agent(AgentConfig("robot", queues=(Membership("lab"),)))
         await service.reload_config()
         assert "emma" not in core.agents
+        assert "lab" in core.queues and "robot" in core.agents
     # a second start on the same database does not install the demo twice
     service = make_service(storage, demo=True)
     async with service.lifespan():
