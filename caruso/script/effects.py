@@ -11,14 +11,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 HOST_ACTIONS = frozenset({"email", "update", "create", "find", "invoke", "transfer", "voicemail"})
 
 
-@dataclass(frozen=True, slots=True)
-class Effect:
+class Effect(NamedTuple):
+    """Immutable (a tuple: the interpreter makes one per step, so it must be cheap)."""
+
     kind: str
     data: dict[str, Any]
 
