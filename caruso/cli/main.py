@@ -21,6 +21,7 @@ COMMANDS: list[str] = [
     "caruso.cli.db",
     "caruso.cli.dialer",
     "caruso.cli.objects",
+    "caruso.cli.privacy",
     "caruso.cli.queues",
     "caruso.cli.serve",
     "caruso.cli.script",
