@@ -40,8 +40,11 @@ class AgentLine(Protocol):
         ...
 
     async def leave_queue(self, call_id: str, queue: str, target: OverflowTarget, reason: str) -> None:
-        """Take the caller out of queueing to ``target`` (voicemail, a number, a hang-up message, or
-        collecting a callback number)."""
+        """Take the caller out of queueing to ``target`` (voicemail, a number, a hang-up message).
+
+        For a CALLBACK target the call keeps its place in the ACD: collect the number, tell the service
+        (``request_callback``), then hang up — that hang-up is not an abandon.  Later a ``ring`` arrives
+        with ``callback_number`` set."""
         ...
 
     async def announce(self, call_id: str, position: int, ewt: float) -> None:
