@@ -140,15 +140,19 @@ class Engine:
         return None if best is None else best[1]
 
     def _match_call(self, call: CallRuntime) -> None:
-        if call.status is not CallStatus.WAITING:
-            return
-        queue = self.queues[call.queue]
-        ready = queue.ready[call.step]
+        if call.status is CallStatus.WAITING:
+            agents = self._agents_for(self.queues[call.queue], call.step)
+            if agents:
+                self._reserve(call, agents)
+
+    def _agents_for(self, queue: QueueRuntime, step: int) -> list[AgentRuntime]:
+        """The agent(s) the queue's strategy picks for a call at ``step`` (none: nobody eligible is ready)."""
+        ready = queue.ready[step]
         if not ready:
-            return
+            return []
         config = queue.config
         keys = pick(config.strategy, ready, self.rng, queue.rr_last, config.ring_all_limit)
-        self._reserve(call, [self.by_seq[key[-1]] for key in keys])
+        return [self.by_seq[key[-1]] for key in keys]
 
     def _reserve(self, call: CallRuntime, agents: list[AgentRuntime]) -> None:
         queue = self.queues[call.queue]

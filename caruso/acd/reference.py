@@ -35,9 +35,9 @@ class LinearRouter:
                 needed = levels
         return all(skills.get(s, 0) >= lv for s, lv in needed.items())
 
-    def agent_ready(self, agent_id: str, now: float) -> str | None:
+    def best_call_for(self, agent_id: str, now: float) -> dict | None:
+        """The decision alone: the call a free agent takes, by scanning every waiting call."""
         agent = self.agents[agent_id]
-        agent["ready"], agent["idle"] = True, now
         best = None
         for call in self.waiting:
             penalty = agent["penalty"].get(call["queue"])
@@ -47,13 +47,10 @@ class LinearRouter:
             rank = (-call["priority"], -(now - call["joined"]) * weight, penalty, call["seq"], call["queue"])
             if best is None or rank < best[0]:
                 best = (rank, call)
-        if best is None:
-            return None
-        self.waiting.remove(best[1])
-        agent["ready"] = False
-        return best[1]["id"]
+        return None if best is None else best[1]
 
-    def offer(self, call: dict, now: float) -> str | None:
+    def best_agent_for(self, call: dict, now: float) -> dict | None:
+        """The decision alone: the agent an arriving call gets, by scanning every agent."""
         best = None
         for agent in self.agent_list:
             if not agent["ready"]:
@@ -64,8 +61,24 @@ class LinearRouter:
             rank = (penalty, agent["idle"], agent["seq"])
             if best is None or rank < best[0]:
                 best = (rank, agent)
-        if best is None:
+        return None if best is None else best[1]
+
+    def agent_ready(self, agent_id: str, now: float) -> str | None:
+        """The agent becomes free (idle from now) and takes the best waiting call, if any."""
+        agent = self.agents[agent_id]
+        agent["ready"], agent["idle"] = True, now
+        call = self.best_call_for(agent_id, now)
+        if call is None:
+            return None
+        self.waiting.remove(call)
+        agent["ready"] = False
+        return call["id"]
+
+    def offer(self, call: dict, now: float) -> str | None:
+        """A call arrives: it takes the best free agent, or waits."""
+        agent = self.best_agent_for(call, now)
+        if agent is None:
             self.waiting.append(call)
             return None
-        best[1]["ready"] = False
-        return best[1]["config"].id
+        agent["ready"] = False
+        return agent["config"].id

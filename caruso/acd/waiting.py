@@ -46,10 +46,11 @@ class WaitingIndex:
     def best_from(self, step: int) -> CallKey | None:
         """The first call in line among those at ``step`` or later."""
         best = None
-        for index in range(step, len(self.by_step)):
-            sl = self.by_step[index]
-            if sl and (best is None or sl[0] < best):
-                best = sl[0]
+        for sl in self.by_step[step:]:
+            if sl:
+                head = sl[0]
+                if best is None or head < best:
+                    best = head
         return best
 
     def keys(self) -> list[CallKey]:
