@@ -23,6 +23,7 @@ from caruso.events.base import Event
 from caruso.storage import migrations
 from caruso.storage.consent import ConsentRecord, ConsentRegistry, ContactDecision
 from caruso.storage.database import Database
+from caruso.storage.demo import load_demo
 from caruso.storage.errors import SchemaBehind, SchemaError, StorageError
 from caruso.storage.events import ConsentChanged, ContactRecorded
 from caruso.storage.history import ContactEvent, ContactHistory, CustomerRef, TimelinePage
@@ -66,6 +67,8 @@ class StorageManager:
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
         cfg = self.config.storage
+        # a broken model file stops the start before the database is touched
+        model = load_model(model_files(model_folders(self.config)), country=cfg.default_country)
         db = Database(self.config.database_url, schema=cfg.schema or None, echo=cfg.echo_sql)
         try:
             await db.prepare()
@@ -77,14 +80,11 @@ class StorageManager:
                 raise SchemaBehind(status.current, status.head)
             if status.state is not SchemaState.CURRENT:
                 raise SchemaError(f"{db.describe()}: {status.describe()}")
-            model = load_model(model_files(model_folders(self.config)), country=cfg.default_country)
             objects = BusinessObjects(db, model, country=cfg.default_country)
             await objects.open(create=True)
             self._db, self._objects = db, objects
             self._history, self._consent = ContactHistory(db), ConsentRegistry(db)
             if self.config.server.demo:
-                from caruso.storage.demo import load_demo
-
                 await load_demo(self)
             self._health = Health.ok(f"{db.describe()}, schema {status.head}, {len(model.objects)} object classes")
             yield

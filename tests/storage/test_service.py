@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from caruso.config import Config, ServerSettings
 from caruso.storage import migrations
+from caruso.storage.errors import ModelError
 from caruso.storage.history import ContactEvent
 from caruso.storage.migrations import SchemaState
 from caruso.storage.service import StorageManager
@@ -57,3 +60,15 @@ async def test_the_default_country_reads_national_numbers(backend: Backend) -> N
         assert customer["phone"] == "+49301234567"
         assert [c.key for c in await manager.identify_caller("(030) 123 45 67")] == [customer.key]
         assert await manager.identify_caller("+33301234567") == []
+
+
+async def test_a_broken_model_file_stops_the_start_with_its_position(backend: Backend) -> None:
+    models = backend.tmp / "models"
+    models.mkdir()
+    (models / "crm.xml").write_text('<model name="m">\n  <object name="A" table="a" key="id">\n'
+                                    '    <attribute name="id" type="number"/>\n  </object>\n</model>\n')
+    manager = StorageManager.standalone(backend.config(models_dir=models))
+    with pytest.raises(ModelError, match=rf"^{re.escape(str(models / 'crm.xml'))}:3:5: does not match"):
+        async with manager.lifespan():
+            pass
+    assert manager.health().state.value == "down"
