@@ -205,7 +205,7 @@ class Interpreter:
         try:
             for i, branch in enumerate(step.branches):
                 if branch.test is None or branch.test(w.scope):
-                    self._event(w, {"event": "decide", "step": self._label(w, step.id), "branch": i})
+                    w.trace = ({"event": "decide", "step": w.path[0], "branch": i, "at": self.clock()}, w.trace)
                     if branch.actions:
                         w.cursor = (i, 0)
                     else:

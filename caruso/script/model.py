@@ -40,9 +40,13 @@ class Audio:
 class Content:
     texts: tuple[Text, ...] = ()
     audio: tuple[Audio, ...] = ()
+    # the text each channel uses, resolved once (see text_for)
+    by_channel: dict[str, Template | None] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
-    def text_for(self, channel: str) -> Template | None:
-        """The channel's own text, else the text without a channel, else None."""
+    def __post_init__(self) -> None:
+        self.by_channel.update({channel: self._resolve(channel) for channel in CHANNELS})
+
+    def _resolve(self, channel: str) -> Template | None:
         default = None
         for t in self.texts:
             if channel in t.channels:
@@ -50,6 +54,11 @@ class Content:
             if not t.channels and default is None:
                 default = t.template
         return default
+
+    def text_for(self, channel: str) -> Template | None:
+        """The channel's own text, else the text without a channel, else None."""
+        found = self.by_channel.get(channel)
+        return found if found is not None or channel in self.by_channel else self._resolve(channel)
 
     @property
     def empty(self) -> bool:
@@ -173,6 +182,16 @@ class Question:
     constraints: Constraints
     next: str | None
     kind: Literal["question"] = "question"
+    # what a host needs to ask it (type and constraints), made once
+    ask: dict[str, object] = field(default_factory=dict, hash=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        c = self.constraints
+        self.ask.update({"type": self.type, "required": c.required})
+        for name in ("min", "max", "minlength", "maxlength", "pattern"):
+            value = getattr(c, name)
+            if value is not None:
+                self.ask[name] = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,11 +312,13 @@ class Script:
     variables: tuple[Variable, ...]
     objects: tuple[ObjectRef, ...]
     steps: dict[str, Step] = field(hash=False, compare=False)
+    # the exact version a run keeps: the author's version and the digest of the text ("3+5f0c1a2b3c4d")
+    version_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.version_key:
+            object.__setattr__(self, "version_key", f"{self.version}+{self.digest[:12]}")
 
     @property
     def params(self) -> tuple[Variable, ...]:
         return tuple(v for v in self.variables if v.param)
-
-    @property
-    def version_key(self) -> str:
-        return f"{self.version}+{self.digest[:12]}"

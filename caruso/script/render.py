@@ -14,7 +14,7 @@ from caruso.script.expr import Scope
 
 
 def render_content(content: m.Content, channel: str, scope: Scope) -> tuple[str | None, list[dict[str, Any]]]:
-    template = content.text_for(channel)
+    template = content.by_channel[channel] if channel in content.by_channel else content.text_for(channel)
     text = template.render(scope) if template is not None else None
     audio: list[dict[str, Any]] = []
     if channel == "voice":
@@ -38,12 +38,7 @@ def step_data(step: m.Step, channel: str, scope: Scope, label: str) -> dict[str,
             data["audio"] = audio
     if kind == "question":
         assert isinstance(step, m.Question)
-        c = step.constraints
-        ask: dict[str, Any] = {"type": step.type, "required": c.required}
-        for name in ("min", "max", "minlength", "maxlength", "pattern"):
-            value = getattr(c, name)
-            if value is not None:
-                ask[name] = value
+        ask = dict(step.ask)
         if step.choices:
             ask["choices"] = [_choice(ch, channel, scope) for ch in step.choices]
         data["input"] = ask

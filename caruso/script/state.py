@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Cons = tuple[Any, "Cons"] | None
 Status = Literal["question", "action", "ended"]
@@ -36,8 +36,9 @@ def cons_from(items: list[Any]) -> Cons:
     return cell
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
+    """One script of the call stack (a tuple: the interpreter makes one per step)."""
+
     script: str
     version: str
     step: str
@@ -59,8 +60,7 @@ class Frame:
                    (int(cursor[0]), int(cursor[1])) if cursor else None)
 
 
-@dataclass(frozen=True, slots=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     """Where the run waited for an answer, to come back to it (*back*)."""
 
     frames: tuple[Frame, ...]
