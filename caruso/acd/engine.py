@@ -19,6 +19,7 @@ from caruso.acd.state import STAFFED, AgentRuntime, CallRuntime, CallStatus, Mem
 from caruso.acd.strategies import agent_key, pick
 from caruso.acd.timers import TimerHeap
 
+_READY, _LOGGED_OUT = AgentState.READY, AgentState.LOGGED_OUT   # enum look-ups cost on the hot path
 MAX_HOPS = 5  # overflow from queue to queue at most this many times, then hang up
 
 
@@ -44,10 +45,10 @@ class Engine:
         old, now = agent.state, self.now
         spent = now - agent.since
         agent.totals[old] += spent
-        if old is AgentState.READY:
+        if old is _READY:
             self._unindex(agent)
         emptied: list[QueueRuntime] = []
-        d_in = (new is not AgentState.LOGGED_OUT) - (old is not AgentState.LOGGED_OUT)
+        d_in = (new is not _LOGGED_OUT) - (old is not _LOGGED_OUT)
         d_staffed = (new in STAFFED) - (old in STAFFED)
         if d_in or d_staffed:
             for member in agent.members.values():
@@ -61,7 +62,7 @@ class Engine:
         agent.state, agent.since, agent.reason = new, now, reason
         agent.epoch += 1
         self._out.append(AgentStateChanged(agent.config.id, old, new, now, spent, reason, call))
-        if new is AgentState.READY and index:
+        if new is _READY and index:
             self._index(agent)
         for queue in emptied:
             for key in queue.waiting.keys():
