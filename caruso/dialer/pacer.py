@@ -141,7 +141,17 @@ class Pacer:
         have_talks = len(self.handle) >= 20
         # the answers expected by each checkpoint (every second up to twice the answer delay) must meet
         # the agents free by then plus the grace: an answer is lost if no agent comes within the grace
-        sa, sn = self.answer_delay.survival, self.unanswered_ring.survival
+        ta, tn = self.answer_delay.table(), self.unanswered_ring.table()
+        last_a, last_n = len(ta) - 1, len(tn) - 1
+
+        def sa(seconds: float) -> float:
+            i = int(seconds)
+            return ta[i] if i <= last_a else 0.0
+
+        def sn(seconds: float) -> float:
+            i = int(seconds)
+            return tn[i] if i <= last_n else 0.0
+
         # per ring age: (lines, P(answered live at all from here), P(still unanswered-but-live-to-come))
         rings = []
         for rung, count in Counter(int(r) for r in inputs.ringing_for).items():
@@ -185,23 +195,34 @@ class Pacer:
             worst = max(expected_excess(mx + n * f - my, var + n * f * (1.0 - f)) for mx, var, my, f in checks)
             return worst / answers
 
-        low, high = 0, limit  # the largest n with share(n) <= target (share grows with n)
-        if share(0) > target:
+        def fits(n: int) -> bool:   # share(n) <= target, stopping at the first checkpoint over it
+            allowed = target * (total_x + n * p)
+            for mx, var, my, f in checks:
+                mean, variance = mx + n * f - my, var + n * f * (1.0 - f)
+                if mean < 0.0 and mean * mean > 36.0 * variance:
+                    continue    # six standard deviations clear: no excess worth counting
+                if expected_excess(mean, variance) > allowed:
+                    return False
+            return True
+
+        low, high = 0, limit  # the largest n that fits (the share grows with n)
+        if not fits(0):
             high = 0
         while low < high:
             mid = (low + high + 1) // 2
-            if share(mid) <= target:
+            if fits(mid):
                 low = mid
             else:
                 high = mid - 1
         dial = low
-        agents_soon = checks[2][2]
+        agents_soon = checks[min(int(horizon), len(checks) - 1)][2]
         expected = total_x + dial * p
+        expected_share = share(dial)
         reason = (f"predictive: {dial} line(s): {expected:.1f} answers expected from {len(inputs.ringing_for) + dial} "
                   f"lines at answer rate {p:.0%}, {agents_soon:.1f} agents free within {horizon + self.grace:.0f} s, "
-                  f"expected abandonment {share(dial):.2%} <= target {target:.2%}")
+                  f"expected abandonment {expected_share:.2%} <= target {target:.2%}")
         if dial == limit and limit < inputs.dialable:
             reason += f" (capped at {self.settings.max_lines_per_agent:g} lines per agent)"
         return PacingDecision(dial, DialMode.PREDICTIVE, reason, target=target, horizon=horizon + self.grace,
                               agents_soon=agents_soon, expected_answers=expected,
-                              expected_abandon=share(dial), **common)
+                              expected_abandon=expected_share, **common)

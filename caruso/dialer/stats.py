@@ -44,21 +44,26 @@ class Durations:
     def mean(self) -> float:
         return self._total / len(self._samples) if self._samples else 0.0
 
-    def survival(self, seconds: float) -> float:
-        """P(duration > seconds); recomputed every *refresh* samples (the pacer calls this a lot)."""
+    def table(self) -> list[float]:
+        """P(duration > s) for s = 0, 1, 2 ... s; recomputed every *refresh* samples (the pacer reads it a lot)."""
         n = len(self._samples)
         if n == 0:
-            return 1.0
+            return [1.0] * len(self._counts)
         if self._stale >= self._refresh:
             acc, table = n, []
             for count in self._counts:
                 acc -= count
                 table.append(acc / n)
             self._survival, self._stale = table, 0
+        return self._survival
+
+    def survival(self, seconds: float) -> float:
+        """P(duration > seconds)."""
+        table = self.table()
         index = int(seconds)
         if index < 0:
             return 1.0
-        return self._survival[index] if index < len(self._survival) else 0.0
+        return table[index] if index < len(table) else 0.0
 
     def finish_within(self, elapsed: float, horizon: float) -> float:
         """P(ends within *horizon* more seconds | it has lasted *elapsed*)."""
