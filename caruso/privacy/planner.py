@@ -7,7 +7,9 @@ and every row of the system schema that still holds them.  Used by erasure (dry 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from caruso.privacy.errors import PrivacyError, SubjectNotFound
@@ -136,12 +138,31 @@ async def find_customers(storage: Any, selector: Selector) -> list[BusinessObjec
         raise PrivacyError(str(exc)) from exc
 
 
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.:-]+")
+
+
+def _with_visitor_files(storage: Any, items: list[HeldItem]) -> list[HeldItem]:
+    """Web self-service runs are also kept per visitor as ``<data_dir>/selfservice/runs/<visitor>/<script>.json``
+    (answers included): those files go with the run."""
+    root = Path(storage.config.data_dir) / "selfservice" / "runs"
+    out = []
+    for item in items:
+        session, script = item.data.get("session"), item.data.get("script")
+        if item.kind == "script_runs" and item.data.get("host") == "web" and session and script and \
+                _SAFE_NAME.fullmatch(str(session)) and _SAFE_NAME.fullmatch(str(script)) and \
+                not str(session).startswith(".") and not str(script).startswith("."):
+            item = replace(item, files=(*item.files, str(root / str(session) / f"{script}.json")))
+        out.append(item)
+    return out
+
+
 async def plan(storage: Any, selector: Selector) -> ErasurePlan:
     """Everything held about the person *selector* names (read only)."""
     customers = await find_customers(storage, selector)
     identity = await _identity(storage, selector, customers)
     repo = PrivacyRepository(storage.database, country=storage.config.storage.default_country)
-    return ErasurePlan(identity, await _objects(storage, customers), await repo.holdings(identity))
+    system = _with_visitor_files(storage, await repo.holdings(identity))
+    return ErasurePlan(identity, await _objects(storage, customers), system)
 
 
 __all__ = ["ErasurePlan", "PLACEHOLDER", "Selector", "blank_changes", "find_customers", "plan"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,6 +95,15 @@ async def seed(storage: StorageManager, tmp: Path) -> Seeded:
     await storage.set_consent(SUBJECT["email"], "email", "marketing", "opt_out", source="web form")
     await storage.request_opt_in(SUBJECT["mobile"], "sms", "service", source="IVR")
     await storage.set_consent(other, "phone", "marketing", "opt_in", source="agent alice")
+    visitor = "v" * 30                       # a web self-service run, also kept as the visitor's file
+    visitor_file = tmp / "selfservice" / "runs" / visitor / "outage-report.json"
+    visitor_file.parent.mkdir(parents=True)
+    visitor_file.write_text(json.dumps({"run": "w-run", "answers": {"name": "Eulalie Quillacq"}}), encoding="utf-8")
+    await ScriptRunsRepository(storage.database).save(ScriptRunRecord(
+        id="w-run", script="outage-report", script_version="1", host="web", status="finished",
+        state={"answers": {"phone": SUBJECT["phone"]}}, trace=[{"step": "ask"}], outcome="reported",
+        customer=subject.ref, session=visitor))
+    files.append(visitor_file)
     campaigns = CampaignRepository(storage.database)
     await campaigns.create(spec_from_dict({"name": "winter", "queue": "billing"}))
     await campaigns.add_contacts("winter", [NewContact(number=SUBJECT["mobile"], customer=subject.ref,

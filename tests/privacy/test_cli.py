@@ -36,7 +36,7 @@ def test_cli_erase_export_retention(backend: Backend, config_file: Path, capsys:
     out_dir = backend.tmp / "out"
     assert main([*cfg, "export", "--customer", "number=C100002", "--out", str(out_dir)]) == 0
     document = json.loads((out_dir / "export.json").read_text(encoding="utf-8"))
-    assert len(list((out_dir / "recordings").iterdir())) == 3
+    assert len(list((out_dir / "recordings").iterdir())) == 4
     assert document["subject"]["customers"] == ["Customer:2"]
     capsys.readouterr()
 

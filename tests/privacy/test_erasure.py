@@ -44,10 +44,10 @@ async def test_erase_removes_every_trace(demo: StorageManager, seeded: Seeded, b
     report = await erase(demo, selector, actor="admin")
     assert report.places == dry.places and report.files == dry.files and not report.dry_run
     assert report.places["calls"]["count"] == 2 and report.places["voicemails"]["count"] == 1
-    assert report.places["script_runs"]["count"] == 2 and report.places["consents"]["count"] == 3
+    assert report.places["script_runs"]["count"] == 3 and report.places["consents"]["count"] == 3
     assert report.places["contact_history"]["count"] == 3 and report.places["campaign_contacts"]["count"] == 1
     assert report.places["object:Customer"]["count"] == 1 and report.places["object:Ticket"]["count"] >= 1
-    assert report.files == 3 and report.suppressed == 3
+    assert report.files == 4 and report.suppressed == 3
     assert report.customers == ["Customer:2"]
 
     leftovers = found_in_dump(await dump(demo), NEEDLES) + found_in_files(backend.tmp, NEEDLES)

@@ -23,7 +23,7 @@ async def test_export_contains_every_item_erasure_removes(demo: StorageManager, 
     for needle in (n for n in NEEDLES if not n.startswith("0")):   # (national forms are only search terms)
         assert needle in text, needle                 # the person's data itself, not only references
     copies = sorted(p.name for p in (result.folder / "recordings").iterdir())
-    assert len(copies) == result.recordings == 3 and result.missing == ()
+    assert len(copies) == result.recordings == 4 and result.missing == ()
     for path in seeded.recordings:
         copy = next(result.folder / "recordings" / c for c in copies if c.endswith(path.name))
         assert copy.read_bytes() == path.read_bytes()
