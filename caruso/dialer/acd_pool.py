@@ -1,5 +1,6 @@
 """The agent pool over an ACD host — the call flows' ACD (service ``ivr``) or the ACD service (``acd``),
-anything with the pure ``AcdCore`` (as ``core`` or ``queues.core``) and ``agent_state(agent, state)``.
+anything with the pure ``AcdCore`` (as ``core``, ``acd.core`` or ``queues.core``) and
+``agent_state(agent, state)``.
 An outbound campaign call makes its agent BUSY (no inbound call is offered meanwhile), then WRAP_UP."""
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ class AcdAgentPool:
 
     @staticmethod
     def core_of(host: Any) -> Any:
-        queues = getattr(host, "queues", None)
-        return getattr(queues, "core", None) or getattr(host, "core", None)
+        """The host's AcdCore: its own (``core``), or the ACD it uses (``acd.core``, ``queues.core``)."""
+        for holder in (host, getattr(host, "acd", None), getattr(host, "queues", None)):
+            core = getattr(holder, "core", None)
+            if core is not None and hasattr(core, "agents"):
+                return core
+        return None
 
     @property
     def _core(self) -> Any:
