@@ -45,6 +45,13 @@ class CampaignRunner:
         self._last_mode: DialMode | None = None
         self._idle_turns = 0
 
+    def seed_counts(self, attempts: dict[str, int], contacts: dict[str, int]) -> None:
+        """Progress counts from the database (a restarted or resumed campaign goes on counting)."""
+        self.counts.update({k: v for k, v in attempts.items() if k != "blocked"})
+        self.counts["dialed"] = sum(n for k, n in attempts.items() if k != "blocked")
+        self.counts["answered"] = attempts.get("connected", 0) + attempts.get("abandoned", 0)
+        self.counts["blocked"] = contacts.get("do_not_call", 0)
+
     # the loop -----------------------------------------------------------------------------------
     async def run(self) -> None:
         svc = self.service
@@ -179,6 +186,10 @@ class CampaignRunner:
             return await self._abandon(call, contact, attempt_id, answered_at, callback_id)
         except CallEnded:
             pass
+        except BaseException:
+            self._release(agent, wrap_up=False)
+            await svc.repository.postpone(contact.id, None)
+            raise
         self.pacer.record_live_answer(answered_at, abandoned=False)
         ended_at = svc.clock()
         self.pacer.record_talk(ended_at - talk_from)

@@ -164,7 +164,7 @@ class DialerService:
             for i in range(live):
                 pacer.record_live_answer(day, abandoned=i < abandoned)
         runner = CampaignRunner(self, info.id, info.spec, pacer)
-        await self._refresh_remaining(info.id)
+        runner.seed_counts(await self.repository.attempt_counts(info.id), await self._refresh_remaining(info.id))
         self.runners[info.spec.name] = runner
         if info.spec.mode is not DialMode.PREVIEW:
             self._tasks[info.spec.name] = asyncio.get_running_loop().create_task(
