@@ -7,6 +7,7 @@ Python objects or the interpreter: dict keys and list items only.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -197,6 +198,9 @@ class Template:
         return "".join(p if isinstance(p, str) else _text(p(scope)) for p in self.parts)
 
 
+_BRACES = re.compile(r"\{\{|\}\}|\{|\}")
+
+
 def compile_template(text: str, names: Mapping[str, str],
                      compile: Callable[[str], Expression] | None = None) -> Template:
     if "{" not in text and "}" not in text:
@@ -206,30 +210,31 @@ def compile_template(text: str, names: Mapping[str, str],
     used: set[str] = set()
     literal: list[str] = []
     i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "{}" and text[i:i + 2] in ("{{", "}}"):
-            literal.append(ch)
-            i += 2
-        elif ch == "{":
-            end = text.find("}", i + 1)
+    while (m := _BRACES.search(text, i)) is not None:
+        literal.append(text[i:m.start()])
+        brace = m.group()
+        if brace in ("{{", "}}"):
+            literal.append(brace[0])
+            i = m.end()
+        elif brace == "}":
+            raise ExpressionError("unmatched '}' (write '}}' for a literal brace)", m.start())
+        else:
+            end = text.find("}", m.end())
             if end < 0:
-                raise ExpressionError("'{' is not closed by '}' (write '{{' for a literal brace)", i)
+                raise ExpressionError("'{' is not closed by '}' (write '{{' for a literal brace)", m.start())
             try:
-                expr = compile_one(text[i + 1:end])
+                expr = compile_one(text[m.end():end])
             except ExpressionError as exc:
-                raise ExpressionError(exc.message, i + 1 + exc.offset) from None
-            if literal:
-                parts.append("".join(literal))
-                literal = []
+                raise ExpressionError(exc.message, m.end() + exc.offset) from None
+            joined = "".join(literal)
+            if joined:
+                parts.append(joined)
+            literal = []
             parts.append(expr)
             used |= expr.names
             i = end + 1
-        elif ch == "}":
-            raise ExpressionError("unmatched '}' (write '}}' for a literal brace)", i)
-        else:
-            literal.append(ch)
-            i += 1
-    if literal or not parts:
-        parts.append("".join(literal))
+    literal.append(text[i:])
+    joined = "".join(literal)
+    if joined or not parts:
+        parts.append(joined)
     return Template(text, tuple(parts), frozenset(used))
