@@ -1,4 +1,4 @@
-"""Call-flow events on the bus (the call's life as the flow sees it; ACD notices are published as is)."""
+"""Call-flow events on the bus (the call's life as the flow sees it; the ACD publishes its own acd.* events)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,6 @@ class CallArrived(Event):
     call_id: str
     caller: str
     called: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QueueEvent(Event):
-    """An ACD notice about a call or an agent (queued, answered, abandoned, ring failed, agent state)."""
-
-    kind: ClassVar[str] = "acd.notice"
-    notice: str
-    call_id: str = ""
-    queue: str = ""
-    agent: str = ""
-    detail: str = ""
-    waited: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -86,9 +86,9 @@ class InboundFlow:
             self.record.update(transferred_to=number)
             return ActionResult(ok=True)
         svc = self.service
-        if queue not in svc.queues.core.queues:
+        if queue not in svc.acd.core.queues:
             return ActionResult(ok=False, error=f"no queue {queue!r}")
-        result = await svc.queues.wait_in_queue(call, queue, self.record)
+        result = await svc.line.wait_in_queue(call, queue, self.record)
         if result.outcome == "answered":
             self.outcome, self.hangup_by = "answered", result.hung_up_by
             return ActionResult(ok=True, value={"agent": result.agent})

@@ -61,8 +61,8 @@ class Outbound:
         return outcome
 
     async def _connect(self, call: Call, agent: str, record: CallRecordBuilder) -> tuple[str, str]:
-        phone = self.service.queues.core.agents[agent].config.phone if agent in self.service.queues.core.agents \
-            else agent
+        agents = self.service.acd.core.agents
+        phone = (agents[agent].config.phone or agent) if agent in agents else agent
         leg = record.offered(agent, phone)
         try:
             result = await call.bridge(phone, ring_timeout=30, on_answered=lambda: record.answered(agent, leg))

@@ -10,22 +10,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from caruso import paths
-from caruso.acd import AcdCore, AgentConfig, AgentState, Membership, OverflowTarget, QueueConfig
+from caruso.acd import AgentConfig, AgentState, Membership, OverflowTarget, QueueConfig
 from caruso.acd.model import OverflowKind
+from caruso.acd.service import AcdService
 from caruso.callflow.inbound import InboundFlow
 from caruso.callflow.ivr import IvrHost, IvrSettings
 from caruso.callflow.outbound import Outbound
-from caruso.callflow.queueing import QueueHost
+from caruso.callflow.queueing import CallLine
 from caruso.callflow.records import retrying
 from caruso.core.component import Health
-from caruso.keys import EVENTS, SCRIPTS, STORAGE, TELEPHONY, VOICEMAIL
+from caruso.core.descriptors import ServiceContext
+from caruso.keys import ACD, EVENTS, SCRIPTS, STORAGE, TELEPHONY, VOICEMAIL
 from caruso.script.interpreter import Interpreter, ScriptSet
 from caruso.script.loader import load_files
 from caruso.storage.calls_repository import CallRecord, CallsRepository
@@ -72,10 +74,8 @@ class CallFlowService:
         self.storage: Any = None
         self.voicemail: Any = None
         self._bus: Any = None
-        core = AcdCore(time.time, queues=[queue_config(k, v) for k, v in self.settings.queues.items()],
-                       agents=[agent_config(k, v) for k, v in self.settings.agents.items()])
-        music = Path(self.settings.hold_music) if self.settings.hold_music else None
-        self.queues = QueueHost(core, self.publish, music=music, on_ringing=self._ringing)
+        self.acd: Any = None              # the ACD service (a private one when none is registered)
+        self.line: CallLine = None  # type: ignore[assignment]
         self.ivr: IvrHost = None  # type: ignore[assignment]  # built at start (scripts loaded then)
         self.outbound = Outbound(self)
         self.ringing_at: dict[str, float] = {}
@@ -83,6 +83,14 @@ class CallFlowService:
     # lifecycle ----------------------------------------------------------------------------------
     @asynccontextmanager
     async def lifespan(self) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await self._start(stack)
+            try:
+                yield
+            finally:
+                self.acd.set_line(None)
+
+    async def _start(self, stack: AsyncExitStack) -> None:
         self._bus = self._services.find(EVENTS)
         self.storage = self._services.find(STORAGE)
         self.repo = CallsRepository(self.storage.database) if self.storage is not None else None
@@ -98,16 +106,24 @@ class CallFlowService:
             source = ScriptSet(loaded.scripts)
         self.ivr = IvrHost(Interpreter(source, clock=time.time), folders,
                            settings=IvrSettings(tries=self.settings.tries, first_timeout=self.settings.first_timeout))
-        self.queues.start()
-        switch = self._services.get(TELEPHONY)
-        switch.set_inbound_handler(self.handle)
-        try:
-            yield
-        finally:
-            await self.queues.stop()
+        self.acd = self._services.find(ACD)
+        if self.acd is None:      # no ACD service: queues and agents from these settings only
+            settings = AcdService.Settings(load_from_storage=False, poll_seconds=0)
+            self.acd = AcdService(ServiceContext("acd", self.config, settings, self._services))
+            await stack.enter_async_context(self.acd.lifespan())
+        for queue_id, data in self.settings.queues.items():
+            self.acd.set_queue(queue_config(queue_id, data))
+        for agent_id, data in self.settings.agents.items():
+            self.acd.set_agent(agent_config(agent_id, data))
+        music = Path(self.settings.hold_music) if self.settings.hold_music else None
+        self.line = CallLine(self.acd, music=music, on_ringing=self._ringing)
+        self.acd.set_line(self.line)
+        self._services.get(TELEPHONY).set_inbound_handler(self.handle)
 
     def health(self) -> Health:
-        return Health.ok(f"{len(self.queues.waiters)} call(s) waiting") if self.ivr is not None else Health.down("not started")
+        if self.line is None:
+            return Health.down("not started")
+        return Health.ok(f"{len(self.line.waiters)} call(s) waiting")
 
     def publish(self, event: Any) -> None:
         if self._bus is not None:
@@ -134,12 +150,12 @@ class CallFlowService:
             detail_kind="call", detail_ref=call.id, call_id=call.id)
         await retrying(lambda: self.storage.record_contact(event), f"the contact history of call {call.id}")
 
-    # queues and agents --------------------------------------------------------------------------
+    # queues and agents (through the ACD) --------------------------------------------------------
     def set_queue(self, queue_id: str, **data: Any) -> None:
-        self.queues.apply(self.queues.core.set_queue(queue_config(queue_id, data)))
+        self.acd.set_queue(queue_config(queue_id, data))
 
     def set_agent(self, agent_id: str, **data: Any) -> None:
-        self.queues.apply(self.queues.core.set_agent(agent_config(agent_id, data)))
+        self.acd.set_agent(agent_config(agent_id, data))
 
     def agent_state(self, agent_id: str, state: AgentState | str, reason: str = "") -> None:
-        self.queues.apply(self.queues.core.agent_state(agent_id, AgentState(state), reason))
+        self.acd.agent_state(agent_id, AgentState(state), reason)

@@ -18,7 +18,8 @@ import pytest
 
 from caruso import keys
 from caruso.callflow import CallFlowService
-from caruso.callflow.events import CallFinished, QueueEvent
+from caruso.acd.events import CallAbandoned, CallRingFailed
+from caruso.callflow.events import CallFinished
 from caruso.callflow.service import CallFlowSettings
 from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
@@ -83,8 +84,8 @@ class Site:
     def finished(self) -> list[Any]:
         return [e for e in self.events if isinstance(e, CallFinished)]
 
-    def notices(self, notice: str) -> list[Any]:
-        return [e for e in self.events if isinstance(e, QueueEvent) and e.notice == notice]
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
 
     @property
     def address(self) -> str:
@@ -129,7 +130,7 @@ async def running_site(tmp_path: Path, smtp_port: int, *, queue: dict[str, Any],
         events.append(event)
 
     await services.start()
-    unsubscribe = services.get(keys.EVENTS).subscribe(collect, (CallFinished, QueueEvent, VoicemailLeft),
+    unsubscribe = services.get(keys.EVENTS).subscribe(collect, (CallFinished, CallAbandoned, CallRingFailed, VoicemailLeft),
                                                       name="e2e-test")
     try:
         yield Site(services, config, flows, voicemail, storage, events)

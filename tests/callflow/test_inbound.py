@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from caruso.acd import AgentState
+from caruso.acd.events import CallAbandoned, CallRingFailed
 from caruso.storage.calls_repository import CallsRepository
 from tests.callflow.conftest import Site, running_site
 from tests.sip.support import Phone, heard, loud_seconds
@@ -101,7 +102,7 @@ async def test_no_agent_answers_the_caller_leaves_a_voicemail(tmp_path: Path, sm
         await site.voicemail.wait_notified()
         messages = await site.voicemail.messages("queue:sales")
         timeline = await site.storage.timeline(known)
-        missed = site.flows.queues.core.agents["alice"].state
+        missed = site.flows.acd.core.agents["alice"].state
     assert missed is AgentState.MISSED
     assert len(messages) == 1
     message = messages[0]
@@ -131,11 +132,11 @@ async def test_caller_hanging_up_in_the_queue_is_abandoned_with_its_wait(tmp_pat
         await until(lambda: site.finished())
         finished = site.finished()[0]
         record = await CallsRepository(site.storage.database).get_call(finished.call_id)
-        abandoned = site.notices("abandoned")
+        abandoned = site.of(CallAbandoned)
     assert finished.outcome == "abandoned" and finished.hangup_by == "caller"
     assert record is not None and record.outcome == "abandoned" and record.answered_at is None
     assert record.wait_seconds is not None and 2.0 < record.wait_seconds < 7.0
-    assert len(abandoned) == 1 and abandoned[0].call_id == finished.call_id and abandoned[0].waited > 2.0
+    assert len(abandoned) == 1 and abandoned[0].call == finished.call_id and abandoned[0].waited > 2.0
 
 
 async def test_agent_not_answering_is_set_missed_and_the_call_is_offered_again(tmp_path: Path, smtp: Any) -> None:
@@ -148,7 +149,7 @@ async def test_agent_not_answering_is_set_missed_and_the_call_is_offered_again(t
         caller = await caller_phone(site, "--dtmf", "1@2", "--hangup-after", "14")
         try:
             await alice.expect("incoming", timeout=20)
-            await until(lambda: site.flows.queues.core.agents["alice"].state is AgentState.MISSED)
+            await until(lambda: site.flows.acd.core.agents["alice"].state is AgentState.MISSED)
             site.flows.agent_state("bob", AgentState.READY)
             await bob.expect("incoming", timeout=20)
             await caller.expect("ended", timeout=30)
@@ -159,9 +160,9 @@ async def test_agent_not_answering_is_set_missed_and_the_call_is_offered_again(t
         await until(lambda: site.finished())
         finished = site.finished()[0]
         record = await CallsRepository(site.storage.database).get_call(finished.call_id)
-        failed = site.notices("ring_failed")
-        site_state_alice = site.flows.queues.core.agents["alice"].state
-    assert [(n.agent, n.detail) for n in failed] == [("alice", "no_answer")]
+        failed = site.of(CallRingFailed)
+        site_state_alice = site.flows.acd.core.agents["alice"].state
+    assert [(n.agent, n.outcome) for n in failed] == [("alice", "no_answer")]
     assert (finished.outcome, finished.agent) == ("answered", "bob")
     assert site_state_alice is AgentState.MISSED
     assert record is not None

@@ -178,7 +178,13 @@ class SipCall(Call):
     async def answer(self) -> None:
         if self._answered.is_set():
             return
-        await self._request("answer")
+        try:
+            await self._request("answer")
+        except CallError as exc:
+            if "ESESSIONTERMINATED" in str(exc):     # the caller gave up just before the answer
+                self.mark_ended(HangupCause.CALLER_HANGUP)
+                raise CallEnded(HangupCause.CALLER_HANGUP) from None
+            raise
         try:
             await self._until(self._answered.wait(), 10.0)
         except TimeoutError:

@@ -75,8 +75,7 @@ class SipSwitch(Switch):
                 await self._front.start()
             yield
         finally:
-            for call in list(self._calls.values()):
-                await call.hangup()
+            await asyncio.gather(*(call.hangup() for call in list(self._calls.values())), return_exceptions=True)
             for task in list(self._tasks):
                 task.cancel()
             if self._tasks:
