@@ -225,3 +225,4 @@ async def test_a_run_whose_version_is_gone_starts_again_with_a_notice(tmp_path: 
             run_file.write_text("{not json")
             page = await (await client.get(url)).text()
             assert "What is not working?" in page
+
