@@ -118,7 +118,24 @@ class CallFlowService:
         music = Path(self.settings.hold_music) if self.settings.hold_music else None
         self.line = CallLine(self.acd, music=music, on_ringing=self._ringing)
         self.acd.set_line(self.line)
-        self._services.get(TELEPHONY).set_inbound_handler(self.handle)
+        switch = self._services.get(TELEPHONY)
+        switch.set_inbound_handler(self.handle)
+        if self.config.server.demo:
+            await self._demo_accounts(switch)
+
+    async def _demo_accounts(self, switch: Any) -> None:
+        """Demo: every agent whose phone is a SIP user of ours may register with its user name as password."""
+        setter = getattr(switch, "set_credentials", None)
+        if setter is None:
+            return
+        for agent in self.acd.core.agents.values():
+            phone = agent.config.phone or ""
+            user = phone.removeprefix("sip:").split("@", 1)[0] if phone.startswith("sip:") else ""
+            if user:
+                try:
+                    await setter(user, user)
+                except Exception as exc:
+                    log.warning("demo: no SIP account for %s: %s", user, exc)
 
     def health(self) -> Health:
         if self.line is None:
