@@ -5,6 +5,7 @@ with the telephony side played by the test through the ACD's AgentLine port: a r
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -61,8 +62,10 @@ class Site:
 @asynccontextmanager
 async def running_site(tmp_path: Path, extra: dict[str, object] | None = None) -> AsyncIterator[Site]:
     """*extra*: more services by name (e.g. the call flows' outbound side)."""
+    scripts = tmp_path / "scripts_xml"          # uploads land here: a copy, never the test data itself
+    shutil.copytree(DATA, scripts)
     config = load_config(env={"CARUSO_SERVER__DATA_DIR": str(tmp_path), "CARUSO_SERVER__TELEPHONY": "none",
-                              "CARUSO_SCRIPTS__WATCH": "false", "CARUSO_SCRIPTS__DIRECTORY": str(DATA)})
+                              "CARUSO_SCRIPTS__WATCH": "false", "CARUSO_SCRIPTS__DIRECTORY": str(scripts)})
     services, _, storage, auth, _ = make_services(config)
     acd = AcdService(ServiceContext("acd", config, AcdService.Settings(poll_seconds=0), services))
     services.register(keys.ACD, acd, depends_on=["storage", "events"])

@@ -83,7 +83,7 @@ async def test_outbound_call_respects_consent_and_reports_the_outcome(tmp_path: 
         await storage.set_consent("+33472000002", "phone", "service", "opt_out", source="test")
         ann, token = await login(site.url, "ann")
         async with ann, ann.ws_connect("/api/desktop/ws") as ws:
-            await ws.receive(timeout=10)                       # the snapshot
+            await ws.receive(timeout=60)                       # the snapshot
             refused = await ann.post("/api/desktop/outbound", json={"number": "+33472000002"},
                                      headers={"X-CSRF-Token": token})
             assert refused.status == 409 and (await refused.json())["error"] == "consent_withdrawn"
@@ -92,7 +92,7 @@ async def test_outbound_call_respects_consent_and_reports_the_outcome(tmp_path: 
             assert resp.status == 202
             outcomes = []
             while "answered" not in outcomes:
-                for m in json.loads((await ws.receive(timeout=10)).data):
+                for m in json.loads((await ws.receive(timeout=60)).data):
                     if m["type"] == "outbound":
                         outcomes.append(m["outcome"])
             assert flows.outbound.calls == [("+33472000001", "ann")]
@@ -123,19 +123,19 @@ async def test_a_campaign_call_pops_the_contact_and_runs_the_campaign_script(tmp
         sue, _ = await login(site.url, "sue")
         ann, token = await login(site.url, "ann")
         async with ann, sue, ann.ws_connect("/api/desktop/ws") as ws, sue.ws_connect("/api/monitor/ws") as mon:
-            await ws.receive(timeout=10)
-            await mon.receive(timeout=10)
+            await ws.receive(timeout=60)
+            await mon.receive(timeout=60)
             bus.publish(CampaignCallConnected(campaign="winback", call_id="out-1", agent="ann", contact_id=7,
                                               number="+33472000001", script="quick-check"))
             bus.publish(CampaignProgress(campaign="winback", status="running", dialed=3, answered=1))
             script = None
             while script is None:
-                for m in json.loads((await ws.receive(timeout=10)).data):
+                for m in json.loads((await ws.receive(timeout=60)).data):
                     if m["type"] == "update" and m["script"]:
                         script = m
             assert script["offer"]["campaign"] == "winback" and script["offer"]["customer"]["values"]["lastName"] == "Bernard"
             assert script["script"]["question"]["step"] == "topic"
-            campaign = json.loads((await mon.receive(timeout=10)).data)[0]
+            campaign = json.loads((await mon.receive(timeout=60)).data)[0]
             assert campaign["type"] == "campaign" and campaign["campaign"]["dialed"] == 3
             resp = await ann.post("/api/desktop/disposition", json={"disposition": "sale"},
                                   headers={"X-CSRF-Token": token})

@@ -12,7 +12,7 @@ from tests.web.conftest import WebEnv, api_login
 
 
 async def next_messages(ws: aiohttp.ClientWebSocketResponse) -> list[dict[str, object]]:
-    msg = await ws.receive(timeout=10)
+    msg = await ws.receive(timeout=60)
     assert msg.type == aiohttp.WSMsgType.TEXT, msg
     return json.loads(msg.data)
 
