@@ -18,12 +18,19 @@ from caruso.acd.model import AgentConfig, AgentState, Membership, QueueConfig
 from caruso.acd.service import AcdService
 from caruso.config import load_config
 from caruso.core.descriptors import ServiceContext
+from caruso.dialer.errors import CallbackRejected
 from caruso.dialer.events import DialBlocked
 from caruso.dialer.service import DialerService
+from caruso.storage.campaign_repository import NewContact
 from caruso.web.app import create_app
 from tests.web.conftest import WebEnv, api_login, make_services, template_database
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)     # Monday 11:00 in Paris, 05:00 in New York
+CLOCK = [NOW.timestamp()]                           # the dialer's and the ACD's injected clock
+
+
+def clock() -> float:
+    return CLOCK[0]
 
 
 @pytest.fixture
@@ -32,11 +39,12 @@ async def env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Async
     config = load_config(env={"CARUSO_SERVER__DATA_DIR": str(tmp_path), "CARUSO_SERVER__TELEPHONY": "none",
                               "CARUSO_SCRIPTS__WATCH": "false", "CARUSO_DIALER__TICK_SECONDS": "0.05"})
     services, bus, storage, auth, monitor = make_services(config)
+    CLOCK[0] = NOW.timestamp()
     acd = AcdService(ServiceContext("acd", config, AcdService.Settings(load_from_storage=False), services),
-                     clock=NOW.timestamp)
+                     clock=clock)
     services.register(keys.ACD, acd, depends_on=["events"])
     services.register(keys.DIALER, DialerService(ServiceContext("dialer", config, None, services),
-                                                 clock=NOW.timestamp), depends_on=["storage", "acd"])
+                                                 clock=clock), depends_on=["storage", "acd"])
     events: list[Any] = []
 
     async def collect(event: Any) -> None:
@@ -118,3 +126,41 @@ async def test_a_campaign_through_the_api(env: tuple[WebEnv, list[Any]]) -> None
         resp = await admin.post("/api/campaigns/spring/stop", headers=headers)
         resp = await admin.post("/api/campaigns/spring/pause", headers=headers)
         assert resp.status == 409 and (await resp.json())["error"] == "conflict"
+
+
+async def test_callbacks_come_at_the_promised_time_and_preview_shows_then_gates(env: tuple[WebEnv, list[Any]]) -> None:
+    web_env, events = env
+    dialer = web_env.services.get(keys.DIALER)
+    acd = web_env.services.get(keys.ACD)
+    storage = web_env.services.get(keys.STORAGE)
+    customer = await storage.objects.create("Customer", {"number": "C-9", "lastName": "Petit",
+                                                         "phone": "+33142685309"})
+    await dialer.create({"name": "care", "mode": "preview", "purpose": "service", "queue": "sales"})
+    await dialer.add_contacts("care", [NewContact("+33142685309", customer=customer.ref)])
+    await dialer.start("care")
+    shown = await dialer.preview_next("care", "dana")
+    assert shown["contact"]["number"] == "+33142685309" and shown["customer"]["lastName"] == "Petit"
+    assert (await dialer.preview_next("care", "dana"))["contact"]["id"] == shown["contact"]["id"]   # kept for her
+    contact_id = shown["contact"]["id"]
+
+    # she promises a callback in an hour; before then nothing happens, at the time it is placed
+    due = CLOCK[0] + 3600
+    with pytest.raises(CallbackRejected):
+        await dialer.schedule_callback("care", contact_id, CLOCK[0] + 12 * 3600, agent="dana")   # 23:00 Paris
+    await dialer.schedule_callback("care", contact_id, due, agent="dana")
+    await storage.set_consent(customer, "phone", "service", "opt_out", source="e-mail",
+                              at=datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
+    CLOCK[0] = due - 1
+    await asyncio.sleep(0.3)
+    assert len(await dialer.repository.pending_callbacks()) == 1 and not events
+    CLOCK[0] = due
+    async with asyncio.timeout(10):
+        while not events:
+            await asyncio.sleep(0.05)
+    # reserved dana, asked the gate at the promised time: the customer withdrew meanwhile, so no call
+    assert [(e.campaign, e.reason) for e in events] == [("care", "consent_withdrawn")]
+    assert await dialer.repository.pending_callbacks() == []
+    assert acd.core.agents["dana"].state is AgentState.READY          # given back
+    # the preview dial is gated too
+    result = await dialer.preview_dial("care", "dana", contact_id)
+    assert result == "blocked" and acd.core.agents["dana"].state is AgentState.READY
