@@ -40,11 +40,8 @@ class Audio:
 class Content:
     texts: tuple[Text, ...] = ()
     audio: tuple[Audio, ...] = ()
-    # the text each channel uses, resolved once (see text_for)
+    # the text each channel uses, resolved on first use (see text_for)
     by_channel: dict[str, Template | None] = field(default_factory=dict, hash=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.by_channel.update({channel: self._resolve(channel) for channel in CHANNELS})
 
     def _resolve(self, channel: str) -> Template | None:
         default = None
@@ -57,8 +54,11 @@ class Content:
 
     def text_for(self, channel: str) -> Template | None:
         """The channel's own text, else the text without a channel, else None."""
-        found = self.by_channel.get(channel)
-        return found if found is not None or channel in self.by_channel else self._resolve(channel)
+        try:
+            return self.by_channel[channel]
+        except KeyError:
+            found = self.by_channel[channel] = self._resolve(channel)
+            return found
 
     @property
     def empty(self) -> bool:
@@ -182,16 +182,19 @@ class Question:
     constraints: Constraints
     next: str | None
     kind: Literal["question"] = "question"
-    # what a host needs to ask it (type and constraints), made once
-    ask: dict[str, object] = field(default_factory=dict, hash=False, compare=False, repr=False)
+    # what a host needs to ask it (type and constraints), made on first use
+    ask_cache: dict[str, object] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        c = self.constraints
-        self.ask.update({"type": self.type, "required": c.required})
-        for name in ("min", "max", "minlength", "maxlength", "pattern"):
-            value = getattr(c, name)
-            if value is not None:
-                self.ask[name] = value
+    @property
+    def ask(self) -> dict[str, object]:
+        if not self.ask_cache:
+            c = self.constraints
+            self.ask_cache.update({"type": self.type, "required": c.required})
+            for name in ("min", "max", "minlength", "maxlength", "pattern"):
+                value = getattr(c, name)
+                if value is not None:
+                    self.ask_cache[name] = value
+        return self.ask_cache
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from caruso.script.expr import Scope
 
 
 def render_content(content: m.Content, channel: str, scope: Scope) -> tuple[str | None, list[dict[str, Any]]]:
-    template = content.by_channel[channel] if channel in content.by_channel else content.text_for(channel)
+    template = content.text_for(channel)
     text = template.render(scope) if template is not None else None
     audio: list[dict[str, Any]] = []
     if channel == "voice":
