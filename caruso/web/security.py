@@ -12,6 +12,7 @@ must be this site; WebSocket upgrades must come from this site's Origin too.
 from __future__ import annotations
 
 import hmac
+import html
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -104,9 +105,18 @@ def _rule_of(request: web.Request, handler: Any) -> Role | str | None:
     return rule
 
 
+_FORBIDDEN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Not allowed</title>
+<link rel="stylesheet" href="/static/caruso.css"></head><body class="login"><main><h1>Not allowed</h1>
+<p>{message}.</p><p><a href="/">Back to my page</a></p></main></body></html>"""
+
+
 def _deny(request: web.Request, status: int, error: str, message: str) -> web.StreamResponse:
-    if status == 401 and not request.path.startswith("/api/") and request.method == "GET":
+    page = not request.path.startswith("/api/") and request.method == "GET"
+    if status == 401 and page:
         raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='/')}")
+    if page and "text/html" in request.headers.get("Accept", ""):
+        return web.Response(status=status, content_type="text/html",
+                            text=_FORBIDDEN_PAGE.format(message=html.escape(message)))
     raise ApiError(status, error, message)
 
 

@@ -125,6 +125,8 @@ async def test_agent_cannot_open_admin_or_monitor_or_others_data(tmp_path: Path)
         for path in ("/admin", "/monitor", "/reports", "/api/admin/agents", "/api/users", "/api/reports"):
             resp = await page.goto(f"{site.url}{path}")
             assert resp is not None and resp.status == 403, path
+            if not path.startswith("/api/"):
+                assert "Not allowed" in await page.inner_text("h1")
         voicemail = await page.goto(f"{site.url}/api/desktop/voicemails/1/audio")
         assert voicemail is not None and voicemail.status in (404, 503)
         # a forged form from another site, and a POST without the token, are refused
