@@ -242,7 +242,14 @@ class SelfService:
             if not state.can_go_back:
                 return
             state, effects = interp.step(state, Back())
-            record["state"], record["screen"] = state.to_json(), screen_from(effects, state)
+            screen = screen_from(effects, state)
+            earlier = record.setdefault("earlier", [])
+            while earlier:  # the page as it was, with the texts before the question and the answer given
+                previous = earlier.pop()
+                if previous["question"] and previous["question"]["step"] == screen["question"]["step"]:
+                    screen = {**previous, "error": None}
+                    break
+            record["state"], record["screen"] = state.to_json(), screen
             self.publish(record, state, effects)
             await self.persist(record, state, script, visitor)
             return
@@ -254,6 +261,7 @@ class SelfService:
             record["screen"] = {**record["screen"], "error": invalid.data["message"], "value": value}
             return
         state, seen = await advance(interp, state, effects, self.executor())
+        record.setdefault("earlier", []).append({**record["screen"], "error": None, "value": value})
         record["state"], record["screen"] = state.to_json(), screen_from(seen, state)
         self.publish(record, state, seen)
         await self.persist(record, state, script, visitor)

@@ -111,7 +111,7 @@ async def test_back_and_reload_show_the_right_page(client: TestClient) -> None:
     page = await (await client.get(url)).text()  # reload
     assert "Is there a smell of gas?" in page
     page = await answer(client, url, None, action="back")
-    assert "What is not working?" in page and 'value="gas" checked' not in page
+    assert "What is not working?" in page and 'value="gas" checked' in page  # the answer given is kept
     page = await answer(client, url, "electricity")
     assert "Postcode of the place without electricity?" in page
 
@@ -226,3 +226,15 @@ async def test_a_run_whose_version_is_gone_starts_again_with_a_notice(tmp_path: 
             page = await (await client.get(url)).text()
             assert "What is not working?" in page
 
+
+
+async def test_back_shows_the_page_as_it_was(tmp_path: Path, smtp_server: Any) -> None:
+    """Going back shows the information that came before the question, and the answer given."""
+    async with selfservice_app(tmp_path, smtp_server.port, storage=True) as app:
+        async with TestClient(TestServer(app)) as client:
+            url = "/self-service/move-house"
+            first = await (await client.get(url)).text()
+            assert "Moving house? Tell us" in first
+            await answer(client, url, "100002")
+            page = await answer(client, url, None, action="back")
+            assert "Moving house? Tell us" in page and 'value="100002"' in page
