@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import random
@@ -180,7 +181,7 @@ async def run(n: int, rate: float, work: Path) -> dict[str, Any]:
         scenario.write_text((HERE / "caller.xml").read_text().replace("@TALK_MS@", str(talk_ms)))
         uac = await asyncio.create_subprocess_exec(
             sipp, f"127.0.0.1:{base}", "-sf", str(scenario), "-s", "100", "-m", str(n), "-l", str(n),
-            "-r", str(rate), "-i", "127.0.0.1", "-p", str(caller_port), "-mp", "27000", "-nostdin", "-timeout", "600s", "-timeout_error",
+            "-r", str(rate), "-i", "127.0.0.1", "-p", str(caller_port), "-mp", "27000", "-nostdin", "-timeout", f"{talk_ms // 1000 + 90}s", "-timeout_error",
             "-trace_err", "-error_file", str(work / f"sipp-callers-{n}.log"), *os.environ.get("CARUSO_BENCH_SIPP", "").split(),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, cwd=str(work))
         sipps.append(uac)
@@ -196,7 +197,8 @@ async def run(n: int, rate: float, work: Path) -> dict[str, Any]:
             peak = max(peak, up)
             samples.append((up, Sample(skip)))
         await asyncio.sleep(2.0)
-        await bus.drain()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(bus.drain(), 10)
         best = [s for up, s in samples if up >= peak * 0.9 and peak > 0]
         if len(best) >= 2:
             cpu = best[-1].cpu_percent_since(best[0])

@@ -122,3 +122,25 @@ async def test_text_prompt_is_spoken_by_tts(tmp_path: Path) -> None:
     assert played.is_set() and tts.rendered == 1
     samples, rate = audio.read_samples(tmp_path / "heard.wav")
     assert len(samples) > rate and audio.rms(samples) > 300
+
+
+@pytest.mark.parametrize("transport, dtmf", [("tcp", "rfc4733"), ("udp", "info")])
+async def test_tcp_and_sip_info_dtmf(tmp_path: Path, transport: str, dtmf: str) -> None:
+    got: dict[str, object] = {}
+
+    async def flow(call: Call) -> None:
+        await call.answer()
+        got["collected"] = await call.collect(max_digits=3, first_timeout=8)
+        await call.hangup()
+
+    async with running_server(tmp_path) as server:
+        server.switch.set_inbound_handler(flow)
+        args = ["call", server.uri("100") + (";transport=tcp" if transport == "tcp" else ""), "--dtmf", "739@1"]
+        args += ["--tcp"] if transport == "tcp" else []
+        args += ["--dtmf-info"] if dtmf == "info" else []
+        phone = await Phone.start(*args)
+        try:
+            await phone.expect("ended", timeout=20)
+        finally:
+            await phone.kill()
+    assert got["collected"].digits == "739"
