@@ -87,7 +87,11 @@ async def set_state(request: web.Request) -> web.Response:
         raise ApiError(404, "unknown_agent", f"the ACD has no agent {agent!r}") from exc
     except InvalidTransition as exc:
         raise ApiError(409, "invalid_transition", str(exc)) from exc
-    return web.json_response(request.app[HUB].snapshot(agent))
+    snapshot = request.app[HUB].snapshot(agent)
+    runtime = acd.core.agents.get(agent)     # the desk learns the change from the bus a moment later
+    if runtime is not None:
+        snapshot.update(state=runtime.state.value, since=runtime.since, reason=runtime.reason)
+    return web.json_response(snapshot)
 
 
 def _run(request: web.Request) -> Any:

@@ -106,7 +106,7 @@ async def test_state_changes_go_through_the_acd(tmp_path: Path) -> None:
             assert bad.status == 400 and (await bad.json())["details"] == {"field": "reason"}
             ok = await ann.post("/api/desktop/state", json={"state": "paused", "reason": "lunch"},
                                 headers={"X-CSRF-Token": token})
-            assert ok.status == 200
+            assert ok.status == 200 and (await ok.json())["state"] == "paused"
             assert site.acd.core.agents["ann"].state.value == "paused"
             assert site.acd.core.agents["ann"].reason == "lunch"
         sue, token = await login(site.url, "sue")
