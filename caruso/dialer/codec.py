@@ -10,7 +10,7 @@ from caruso.dialer.errors import CampaignConfigError
 from caruso.dialer.model import CallingWindow, CampaignSpec, DialMode, PacingSettings, Purpose, RetryRules
 
 _TOP = {"name", "mode", "purpose", "queue", "script", "caller_id", "label", "calling_windows", "retry", "pacing",
-        "ring_timeout", "abandon_grace", "identification_message", "contact_source"}
+        "ring_timeout", "abandon_grace", "identification_message", "contact_source", "detect_machines"}
 
 
 def _section(cls: type, data: Any, setting: str) -> Any:
@@ -55,6 +55,7 @@ def spec_from_dict(data: Mapping[str, Any]) -> CampaignSpec:
         "pacing": _section(PacingSettings, data.get("pacing"), "pacing"),
         "identification_message": str(data.get("identification_message", "")),
         "contact_source": dict(data.get("contact_source") or {}),
+        "detect_machines": bool(data.get("detect_machines", False)),
     }
     if windows is not None:
         if not isinstance(windows, list):
@@ -77,4 +78,5 @@ def spec_to_dict(spec: CampaignSpec) -> dict[str, Any]:
         "retry": dataclasses.asdict(spec.retry), "pacing": dataclasses.asdict(spec.pacing),
         "ring_timeout": spec.ring_timeout, "abandon_grace": spec.abandon_grace,
         "identification_message": spec.identification_message, "contact_source": dict(spec.contact_source),
+        "detect_machines": spec.detect_machines,
     }

@@ -151,6 +151,9 @@ class CampaignSpec:
     identification_message: str = ""
     # the contact list: a business-object query {"object": ..., "where": ...} or a CSV import name
     contact_source: Mapping[str, Any] = field(default_factory=dict)
+    # run answering-machine detection where the telephony driver offers it (Asterisk AMD()); it delays
+    # the live answer by the detection time, before the 2 s grace starts
+    detect_machines: bool = False
 
     def __post_init__(self) -> None:
         if not self.name or len(self.name) > 64 or not self.name.replace("-", "").replace("_", "").isalnum():

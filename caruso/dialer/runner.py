@@ -152,13 +152,35 @@ class CampaignRunner:
             raise
         answered_at = svc.clock()
         self.lines.pop(line, None)
-        self.pacer.record_attempt(answered=True, dialed_at=dialed_at, ring_seconds=answered_at - dialed_at)
-        self.counts["answered"] += 1
         try:
-            return await self._answered(call, contact, attempt_id, answered_at, agent, callback_id)
+            if spec.detect_machines and await self._machine(call):
+                self.pacer.record_attempt(answered=False, dialed_at=dialed_at, ring_seconds=answered_at - dialed_at)
+                self._release(agent, wrap_up=False)
+                await self._finish(contact, attempt_id, AttemptResult.MACHINE, answered_at=answered_at, call=call,
+                                   callback_id=callback_id)
+                return AttemptResult.MACHINE
+            self.pacer.record_attempt(answered=True, dialed_at=dialed_at, ring_seconds=answered_at - dialed_at)
+            self.counts["answered"] += 1
+            return await self._answered(call, contact, attempt_id, svc.clock(), agent, callback_id)
         finally:
             if not call.ended:
                 await call.hangup()
+
+    async def _machine(self, call: Call) -> bool:
+        """Answering-machine detection, where the driver has it (the Asterisk driver's ``detect_machine``);
+        anything but a sure MACHINE counts as a live answer."""
+        detect = getattr(call, "detect_machine", None)
+        if detect is None:
+            return False
+        try:
+            status, cause = await detect()
+        except CallEnded:
+            return False
+        except Exception:
+            log.exception("campaign %s: answering-machine detection failed; treated as a live answer", self.spec.name)
+            return False
+        log.info("campaign %s: call %s AMD %s (%s)", self.spec.name, call.id, status, cause)
+        return str(status).upper() == "MACHINE"
 
     async def _answered(self, call: Call, contact: Contact, attempt_id: int, answered_at: float,
                         agent: ReservedAgent | None, callback_id: int | None) -> AttemptResult:

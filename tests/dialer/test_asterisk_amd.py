@@ -1,0 +1,90 @@
+"""A campaign over the Asterisk driver (against the fake Asterisk speaking the captured protocol): with
+answering-machine detection on, a machine is hung up on and retried later, a person reaches the agent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caruso import keys
+from caruso.acd.model import AgentConfig, AgentState, Membership, QueueConfig
+from caruso.acd.service import AcdService
+from caruso.config import DialerSettings, ServerSettings
+from caruso.core.descriptors import ServiceContext
+from caruso.core.manager import ServiceManager
+from caruso.dialer.service import DialerService
+from caruso.drivers.asterisk.switch import AsteriskSwitch
+from caruso.events.bus import EventBus
+from caruso.storage.campaign_repository import NewContact
+from caruso.storage.service import StorageManager
+from tests.asterisk.conftest import asterisk_config
+from tests.asterisk.fake.asterisk import FakeAsterisk
+
+ALL_DAY = [{"start": "00:00", "end": "23:59", "days": [0, 1, 2, 3, 4, 5, 6]}]
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[tuple[FakeAsterisk, DialerService, StorageManager]]:
+    fake = FakeAsterisk()
+    await fake.start()
+    config = replace(asterisk_config(fake.ami.port),
+                     server=replace(ServerSettings(), data_dir=tmp_path, telephony="asterisk"),
+                     dialer=DialerSettings(dial_format="{digits}", tick_seconds=0.1, disposition_timeout=1.0))
+    services = ServiceManager()
+    services.register(keys.CONFIG, config)
+    services.register(keys.EVENTS, EventBus())
+
+    def ctx(name: str, settings: Any = None) -> ServiceContext:
+        return ServiceContext(name, config, settings, services)
+
+    storage = StorageManager(ctx("storage"))
+    services.register(keys.STORAGE, storage, depends_on=["events"])
+    switch = AsteriskSwitch(ctx("telephony"))
+    services.register(keys.TELEPHONY, switch, depends_on=["events"])
+    acd = AcdService(ctx("acd", AcdService.Settings(load_from_storage=False, poll_seconds=0)))
+    services.register(keys.ACD, acd, depends_on=["events"])
+    dialer = DialerService(ctx("dialer"))
+    services.register(keys.DIALER, dialer, depends_on=["storage", "telephony", "acd"])
+    await services.start()
+    assert switch.agi is not None
+    fake.agi_port = switch.agi.port
+    try:
+        async with asyncio.timeout(10):
+            while switch.link is None or switch.link.state != "up":
+                await asyncio.sleep(0.01)
+        acd.set_queue(QueueConfig("sales"))
+        acd.set_agent(AgentConfig("alice", phone="6001", queues=(Membership("sales"),), wrap_up=0.5))
+        acd.agent_state("alice", AgentState.READY)
+        yield fake, dialer, storage
+    finally:
+        await services.stop()
+        await fake.stop()
+
+
+async def test_machines_are_detected_and_retried_people_reach_the_agent(site: Any) -> None:
+    fake, dialer, storage = site
+    fake.outbound_options["PJSIP/33142685301"] = {"amd": ("MACHINE", "LONGGREETING-2500-2500")}
+    fake.outbound_options["PJSIP/33142685302"] = {"amd": ("HUMAN", "HUMAN-1-1"),
+                                                  "dial": {"PJSIP/6001": ("ANSWER", 0.2)}}
+    await dialer.create({"name": "amd", "mode": "progressive", "queue": "sales", "detect_machines": True,
+                         "calling_windows": ALL_DAY})
+    await dialer.add_contacts("amd", [NewContact("+33142685301", priority=2), NewContact("+33142685302", priority=1)])
+    await dialer.start("amd")
+    async with asyncio.timeout(20):
+        while sum((await dialer.status("amd"))["attempts"].values()) < 2 or \
+                (await dialer.status("amd"))["contacts"].get("in_progress"):
+            await asyncio.sleep(0.1)
+    status = await dialer.status("amd")
+    await dialer.stop("amd")
+    assert status["attempts"] == {"machine": 1, "connected": 1}
+    assert status["contacts"] == {"pending": 1, "done": 1}          # the machine's number is tried again later
+    assert status["abandonment_30d"]["live_answers"] == 1 and status["abandonment_30d"]["abandoned"] == 0
+    originates = [a.get("Channel") for a in fake.ami.actions if a.get("Action") == "Originate"]
+    assert originates == ["PJSIP/33142685301", "PJSIP/33142685302"]
+    contact = (await dialer.repository.claim_due(1, 4e9, 5))[0]
+    assert contact.number == "+33142685301" and contact.attempts == 1
