@@ -164,13 +164,17 @@ class DesktopHub:
         d.offer, d.connected, d.call_ended, d.run, d.disposition_needed = offer, False, False, None, False
         try:
             offer["customer"], offer["history"] = await self._customer(caller)
-            if offer["customer"]:      # who saw which customer's record (the audit log keeps no values)
-                await privacy_audit.record(self.services, agent, privacy_audit.CUSTOMER_VIEW,
-                                           f"{offer['customer']['object']}:{offer['customer']['key']}",
-                                           {"via": "screen pop", "call": offer["call"]})
+            await self._audit_pop(agent, offer)
         except Exception:        # the pop shows the call without the customer rather than nothing
             log.exception("screen pop look-up failed for %s", caller)
         self.push(agent, {"type": "offer", "offer": offer})
+
+    async def _audit_pop(self, agent: str, offer: dict[str, Any]) -> None:
+        """Who saw which customer's record (the audit log keeps the key, no values)."""
+        if offer.get("customer"):
+            await privacy_audit.record(self.services, agent, privacy_audit.CUSTOMER_VIEW,
+                                       f"{offer['customer']['object']}:{offer['customer']['key']}",
+                                       {"via": "screen pop", "call": offer["call"]})
 
     async def _customer(self, number: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         storage = self.services.find(keys.STORAGE)
@@ -208,6 +212,7 @@ class DesktopHub:
         d.connected, d.call_ended, d.run, d.disposition_needed = True, False, None, True
         try:
             d.offer["customer"], d.offer["history"] = await self._customer(_s(e.number))
+            await self._audit_pop(agent, d.offer)
         except Exception:
             log.exception("screen pop look-up failed for %s", _s(e.number))
         self.push(agent, {"type": "offer", "offer": d.offer})
