@@ -52,7 +52,8 @@ class ErasureReport:
             out.append("  nothing held any more: nothing to do")
         for place, info in self.places.items():
             out.append(f"  {place:<28} {info['count']:>5}  {info['action']}")
-        out.append(f"  {'files':<28} {self.files:>5}  deleted (recordings, voicemail audio)")
+        out.append(f"  {'files':<28} {self.files:>5}  {verb} deleted (recordings, voicemail audio, "
+                   "self-service answers)")
         out.append(f"  {'suppression entries':<28} {self.suppressed:>5}  one-way hashes of the numbers and "
                    f"addresses {verb} kept so they are never contacted or imported again")
         return out
