@@ -123,6 +123,14 @@ class Broadcaster:
             self._clients.discard(client)
             client.closed = True
 
+    async def disconnect_all(self) -> int:
+        """Close every socket (shutdown, or to make every browser resynchronise); returns how many."""
+        clients = list(self._clients)
+        for client in clients:
+            self.remove(client)
+            await client.socket.close()
+        return len(clients)
+
     async def close(self) -> None:
         clients = list(self._clients)
         for client in clients:

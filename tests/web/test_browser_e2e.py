@@ -46,6 +46,14 @@ async def test_agent_takes_a_call_while_the_supervisor_watches(tmp_path: Path) -
         await sup.wait_for_selector('tr[data-agent="ann"] .state-ready')
         print(f"\nready -> monitor: {1000 * (time.monotonic() - clicked):.0f} ms")
 
+        # the monitor's connection drops: the page reconnects by itself and catches up from a snapshot
+        assert await site.services.get(keys.MONITOR).broadcaster.disconnect_all() == 1
+        site.acd.agent_state("ann", "paused", "coffee")          # happens while the monitor is away
+        await sup.wait_for_selector('tr[data-agent="ann"] .state-paused')
+        await sup.wait_for_selector("#link.up")
+        await agent.keyboard.press("Alt+r")
+        await sup.wait_for_selector('tr[data-agent="ann"] .state-ready')
+
         # a call arrives: the monitor shows it waiting, the desktop pops the customer while it rings
         arrived = time.monotonic()
         site.acd.offer("call-1", "sales", caller="+33472000001")
