@@ -21,10 +21,11 @@ def run_simulate(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict(), indent=2))
         return 0
     theory = result.erlang_c
+    note = "" if settings.patience is None else " (Erlang C ignores abandonment)"
     print(f"{settings.agents} agents, {settings.queues} queue(s), {settings.calls_per_hour:g} calls/h, "
           f"handle time {settings.handle_time:g} s, {settings.hours:g} h simulated (seed {settings.seed})")
     print(f"  offered {result.offered}, answered {result.answered}, abandoned {result.abandoned}, "
-          f"overflowed {result.overflowed}")
+          f"overflowed {result.overflowed}{note}")
     print(f"  service level ({settings.service_level_seconds:g} s) {result.service_level:.1%}"
           f"   Erlang C {theory['service_level']:.1%}")
     print(f"  average speed of answer {result.average_speed_of_answer:.1f} s"
