@@ -89,13 +89,26 @@ class CampaignRunner:
         return False
 
     def _explain(self, decision: PacingDecision) -> None:
-        data = decision.as_dict()
-        if decision.dial or decision.mode is not self._last_mode:
-            self.decisions.append(data)
-            log.info("campaign %s pacing: %s", self.spec.name, decision.reason)
-            self.service.publish(PacingDecided(campaign=self.spec.name, dial=decision.dial, mode=decision.mode.value,
-                                               reason=decision.reason, decision=data, at=decision.inputs.now))
+        """Every decision is logged with its inputs (DEBUG); those that dial or change mode also at INFO,
+        kept for the API and published on the bus."""
+        changed = decision.dial or decision.mode is not self._last_mode
         self._last_mode = decision.mode
+        if not changed and not log.isEnabledFor(logging.DEBUG):
+            return
+        data = decision.as_dict()
+        i = decision.inputs
+        line = (f"campaign {self.spec.name} pacing: {decision.reason} [ready {i.agents_ready}, staffed "
+                f"{i.agents_staffed}, wrap-up {len(i.wrap_up_left)}, talking {len(i.talking_for)}, ringing "
+                f"{len(i.ringing_for)}, waiting {i.waiting_answers}, answer rate {decision.answer_rate:.1%} "
+                f"of {decision.answer_samples}, abandoned {decision.abandon_rate:.2%} of {decision.live_answers} "
+                f"live over 30 days]")
+        if not changed:
+            log.debug("%s", line)
+            return
+        log.info("%s", line)
+        self.decisions.append(data)
+        self.service.publish(PacingDecided(campaign=self.spec.name, dial=decision.dial, mode=decision.mode.value,
+                                           reason=decision.reason, decision=data, at=i.now))
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro)
