@@ -37,7 +37,7 @@ async def record(services: Any, actor: str | None, action: str, target: str, det
         await auth.audit(actor, action, target, details, remote_addr=remote_addr)
         return
     storage = services.find(keys.STORAGE) if services is not None else None
-    if storage is None:
+    if storage is None or not hasattr(storage, "database"):
         log.warning("audit entry lost (no auth or storage service): %s %s %s", actor, action, target)
         return
     await append(storage, actor, action, target, details, remote_addr=remote_addr)

@@ -111,6 +111,7 @@ class ServiceExecutor:
         if objects is None:
             return ActionResult(ok=False, error="no storage service is configured")
         created = await objects.create(d["class"], d["fields"])
+        await self._audit("create", created, d["fields"], state)
         return ActionResult(ok=True, value=plain_object(created))
 
     async def _do_update(self, d: dict[str, Any], effect: Effect, state: RunState) -> ActionResult:
@@ -120,7 +121,17 @@ class ServiceExecutor:
         if d.get("id") is None:
             return ActionResult(ok=False, error=f"the {d['object']} object is not known: nothing to update")
         updated = await objects.update(d["class"], d["id"], d["fields"])
+        await self._audit("update", updated, d["fields"], state)
         return ActionResult(ok=True, value=await object_with_relations(objects, updated))
+
+    async def _audit(self, change: str, obj: Any, fields: dict[str, Any], state: RunState) -> None:
+        """A script changed a business object: audit log entry (attribute names, never values)."""
+        from caruso.privacy import audit
+
+        ref = getattr(obj, "ref", None)
+        if ref is not None:
+            await audit.record(self.services, f"script:{state.script}", f"customer.{change}", audit.target(ref),
+                               {"via": f"{self.channel} script", "attributes": sorted(fields)})
 
     async def _do_invoke(self, d: dict[str, Any], effect: Effect, state: RunState) -> ActionResult:
         component = self.services.find(d["service"])
