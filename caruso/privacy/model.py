@@ -78,6 +78,8 @@ class RetentionCounts:
     script_answers: int = 0
     history: int = 0
     files: list[str] = field(default_factory=list)
+    # web self-service runs whose answers go: (run id, visitor session, script) — their visitor files too
+    web_runs: list[tuple[str, str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return {"recordings": self.recordings, "voicemail": self.voicemail, "call_records": self.call_records,

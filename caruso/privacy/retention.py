@@ -3,7 +3,9 @@ retention`` by hand, daily by the privacy service).  The clock is injected so te
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,10 +19,26 @@ from caruso.storage.privacy_retention_repository import RetentionRepository
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+_SAFE = re.compile(r"[A-Za-z0-9_.:-]+")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def remove_visitor_file(data_dir: Path, run_id: str, visitor: str, script: str) -> bool:
+    """Delete a web visitor's saved run of *script* if it is still the run *run_id* (a newer run stays)."""
+    if not _SAFE.fullmatch(visitor) or not _SAFE.fullmatch(script) or visitor[0] == "." or script[0] == ".":
+        return False
+    path = data_dir / "selfservice" / "runs" / visitor / f"{script}.json"
+    try:
+        current = json.loads(path.read_text(encoding="utf-8")).get("run")
+    except (OSError, ValueError, AttributeError):
+        return False
+    if current != run_id:
+        return False
+    path.unlink(missing_ok=True)
+    return True
 
 
 def cutoffs(settings: PrivacySettings, now: datetime) -> RetentionCutoffs:
@@ -44,8 +62,11 @@ async def run_retention(storage: Any, settings: PrivacySettings, *, clock: Clock
         return counts
     for path in counts.files:          # files first: a crash leaves rows that are found again next time
         Path(path).unlink(missing_ok=True)
+    for run_id, visitor, script in counts.web_runs:
+        if remove_visitor_file(Path(storage.config.data_dir), run_id, visitor, script):
+            counts.files.append(f"selfservice/runs/{visitor}/{script}.json")
     done = await repo.apply(limits)
-    done.files = counts.files
+    done.files, done.web_runs = counts.files, counts.web_runs
     log.info("retention: removed %s and %d files", ", ".join(f"{v} {k}" for k, v in done.as_dict().items()),
              len(done.files))
     await audit.append(storage, None, audit.RETENTION, "retention:daily",

@@ -60,11 +60,13 @@ class RetentionRepository:
                 await self._each([r[0] for r in rows], mask_calls)
         if cutoffs.script_answers is not None:
             found = await self._all(select(ScriptRun.id, ScriptRun.state, ScriptRun.trace, ScriptRun.session,
-                                           ScriptRun.customer_key).where(
+                                           ScriptRun.customer_key, ScriptRun.host, ScriptRun.script).where(
                 ScriptRun.started_at < cutoffs.script_answers, ScriptRun.status != "running"))
-            ids = [r[0] for r in found if r[1] or r[3] or r[4] or any(
+            due = [r for r in found if r[1] or r[3] or r[4] or any(
                 not isinstance(t, dict) or set(t) - {"step"} for t in r[2] or [])]
+            ids = [r[0] for r in due]
             counts.script_answers = len(ids)
+            counts.web_runs = [(r[0], r[3], r[6]) for r in due if r[5] == "web" and r[3]]
             if not dry_run and ids:
                 await self._each(ids, _strip_runs)
         if cutoffs.history is not None:

@@ -3,6 +3,7 @@ keep counting the anonymised remainder; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,6 +52,17 @@ async def _seed(storage: StorageManager, tmp: Path) -> dict[int, Path]:
             await s.execute(update(ScriptRun).where(ScriptRun.id == f"r{age}").values(started_at=at))
         await storage.record_contact(ContactEvent(kind="inbound_call", channel="phone", started_at=at,
                                                   customer=("Customer", "1"), call_id=f"c{age}"))
+    for run_id, saved in (("w-old", "w-old"), ("w-replaced", "w-newer")):    # web self-service runs
+        visitor = run_id.replace("-", "_") * 4
+        path = tmp / "selfservice" / "runs" / visitor / "outage.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"run": saved, "answers": {"q": "x"}}), encoding="utf-8")
+        await runs.save(ScriptRunRecord(id=run_id, script="outage", script_version="1", host="web",
+                                        status="finished", state={"answers": {"q": "x"}}, trace=[{"step": "a"}],
+                                        session=visitor))
+        async with storage.database.transaction() as s:
+            await s.execute(update(ScriptRun).where(ScriptRun.id == run_id)
+                            .values(started_at=NOW - timedelta(days=150)))
     return files
 
 
@@ -65,7 +77,7 @@ async def test_retention_removes_exactly_what_is_past_its_period(backend: Backen
         files = await _seed(storage, backend.tmp)
         before = await _report(storage)
         dry = await run_retention(storage, SETTINGS, clock=lambda: NOW, dry_run=True)
-        assert dry.as_dict() == {"recordings": 3, "voicemail": 4, "call_records": 2, "script_answers": 2,
+        assert dry.as_dict() == {"recordings": 3, "voicemail": 4, "call_records": 2, "script_answers": 4,
                                  "history": 1}
         assert all(p.exists() for p in files.values())
 
@@ -83,7 +95,11 @@ async def test_retention_removes_exactly_what_is_past_its_period(backend: Backen
         assert not (backend.tmp / "vm-25.wav").exists() and (backend.tmp / "vm-5.wav").exists()
         async with storage.database.session() as s:
             runs = {r.id: r for r in (await s.execute(ScriptRun.__table__.select())).all()}
-        assert {rid for rid, r in runs.items() if not r.state} == {"r150", "r300"}
+        assert {rid for rid, r in runs.items() if not r.state} == {"r150", "r300", "w-old", "w-replaced"}
+        visitors = backend.tmp / "selfservice" / "runs"
+        assert not (visitors / ("w_old" * 4) / "outage.json").exists()          # its answers went
+        assert (visitors / ("w_replaced" * 4) / "outage.json").exists()         # holds a newer run: kept
+        assert len(done.files) == len(dry.files) + 1
         assert runs["r300"].trace == [{"step": "a"}, {"step": "b"}] and runs["r300"].outcome == "ok"
         history = await storage.timeline(("Customer", "1"), limit=50)
         assert sorted(h.call_id for h in history.items) == ["c150", "c25", "c45", "c5"]
