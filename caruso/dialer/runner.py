@@ -199,7 +199,7 @@ class CampaignRunner:
                         agent: ReservedAgent | None, callback_id: int | None) -> AttemptResult:
         svc, spec = self.service, self.spec
         if agent is None:
-            agent = await self._find_agent(answered_at)
+            agent = await self._find_agent()
         if agent is None:
             return await self._abandon(call, contact, attempt_id, answered_at, callback_id)
         talk_from = svc.clock()
@@ -234,14 +234,16 @@ class CampaignRunner:
                            agent=agent.id, disposition=disposition, callback_at=callback_at, callback_id=callback_id)
         return AttemptResult.CONNECTED
 
-    async def _find_agent(self, answered_at: float) -> ReservedAgent | None:
+    async def _find_agent(self) -> ReservedAgent | None:
         """A ready agent within the grace (2 s at most), polled every 50 ms."""
         svc = self.service
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.spec.abandon_grace   # the customer waits in real time
         self.waiting += 1
         try:
             while True:
                 agent = svc.agents.reserve(self.spec.queue or "")
-                if agent is not None or svc.clock() - answered_at >= self.spec.abandon_grace:
+                if agent is not None or loop.time() >= deadline:
                     return agent
                 await asyncio.sleep(0.05)
         finally:

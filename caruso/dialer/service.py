@@ -247,9 +247,10 @@ class DialerService:
         table = DispositionTable.from_rows(await self.repository.dispositions(campaign_id))
         future: asyncio.Future[tuple[str | None, float | None]] = asyncio.get_running_loop().create_future()
         self._dispositions[call_id] = future
-        deadline = self.clock() + self.settings.disposition_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.disposition_timeout
         try:
-            while self.clock() < deadline:
+            while loop.time() < deadline:
                 try:
                     outcome, callback_at = await asyncio.wait_for(asyncio.shield(future), 1.0)
                     return table.resolve(outcome), callback_at

@@ -1,5 +1,6 @@
-"""A campaign over the Asterisk driver (against the fake Asterisk speaking the captured protocol): with
-answering-machine detection on, a machine is hung up on and retried later, a person reaches the agent."""
+"""Campaigns over the Asterisk driver (against the fake Asterisk speaking the captured protocol): with
+answering-machine detection on, a machine is hung up on and retried later, a person reaches the agent;
+a live answer that reaches no agent hears the identification message and counts as abandoned."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from caruso.drivers.asterisk.switch import AsteriskSwitch
 from caruso.events.bus import EventBus
 from caruso.storage.campaign_repository import NewContact
 from caruso.storage.service import StorageManager
+from caruso.tts import TtsService
 from tests.asterisk.conftest import asterisk_config
 from tests.asterisk.fake.asterisk import FakeAsterisk
 
@@ -44,8 +46,9 @@ async def site(tmp_path: Path) -> AsyncIterator[tuple[FakeAsterisk, DialerServic
 
     storage = StorageManager(ctx("storage"))
     services.register(keys.STORAGE, storage, depends_on=["events"])
+    services.register(keys.TTS, TtsService(ctx("tts")))
     switch = AsteriskSwitch(ctx("telephony"))
-    services.register(keys.TELEPHONY, switch, depends_on=["events"])
+    services.register(keys.TELEPHONY, switch, depends_on=["events", "tts"])
     acd = AcdService(ctx("acd", AcdService.Settings(load_from_storage=False, poll_seconds=0)))
     services.register(keys.ACD, acd, depends_on=["events"])
     dialer = DialerService(ctx("dialer"))
@@ -88,3 +91,25 @@ async def test_machines_are_detected_and_retried_people_reach_the_agent(site: An
     assert originates == ["PJSIP/33142685301", "PJSIP/33142685302"]
     contact = (await dialer.repository.claim_due(1, 4e9, 5))[0]
     assert contact.number == "+33142685301" and contact.attempts == 1
+
+
+async def test_a_live_answer_that_reaches_no_agent_is_abandoned_with_the_message(site: Any) -> None:
+    fake, dialer, storage = site
+    # the agent's phone does not pick up the bridged call: the customer reached nobody
+    fake.outbound_options["PJSIP/33142685305"] = {"dial": {"PJSIP/6001": ("NOANSWER", 0.0)}}
+    await dialer.create({"name": "drop", "mode": "progressive", "queue": "sales", "calling_windows": ALL_DAY,
+                         "identification_message": "This was ACME service calling. We will call you again."})
+    await dialer.add_contacts("drop", [NewContact("+33142685305")])
+    await dialer.start("drop")
+    async with asyncio.timeout(20):
+        while not (await dialer.status("drop"))["attempts"]:
+            await asyncio.sleep(0.1)
+    status = await dialer.status("drop")
+    await dialer.stop("drop")
+    assert status["attempts"] == {"abandoned": 1}
+    assert status["abandonment_30d"] == {"live_answers": 1, "abandoned": 1, "rate": 1.0, "cap": 0.03}
+    (call,) = fake.calls.values()
+    dial = next(i for i, c in enumerate(call.commands) if "Dial" in c)
+    assert any("STREAM FILE" in c or "Playback" in c for c in call.commands[dial:]), call.commands
+    contact = (await dialer.repository.claim_due(1, 4e9, 5))[0]
+    assert contact.agent_required and contact.attempts == 1      # called again only with an agent reserved
