@@ -1,6 +1,6 @@
 """Asterisk driver benchmark: AMI events parsed and dispatched per second, FastAGI command round trips per second.
 
-    .venv/bin/python bench/bench_asterisk.py [--repeat 400] [--commands 20000]
+    .venv/bin/python bench/bench_asterisk.py [--repeat 400] [--commands 20000] [--runs 3]
 
 AMI: the Asterisk->client stream of the real capture ``ami-session.txt`` (banner and login answer excluded)
 is written again and again at full speed over loopback by a sender process; figures:
@@ -193,21 +193,30 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=400, help="times the capture stream is replayed")
     parser.add_argument("--commands", type=int, default=20000, help="FastAGI commands per run")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each figure, interleaved; the best is shown")
     args = parser.parse_args()
     blob, per_blob = capture_stream()
-    print(f"AMI capture: {len(blob)} bytes, {per_blob} events per replay, replayed {args.repeat} times")
-    rows = [
-        ("caruso AmiLink over TCP (parse + match + dispatch)", await ami_link_rate(blob, per_blob, args.repeat)),
-        ("caruso AmiParser alone", caruso_parser_rate(blob, per_blob, args.repeat)),
-        ("panoramisk AMIProtocol parser alone (baseline)", panoramisk_parser_rate(blob, per_blob, args.repeat)),
-    ]
-    for name, rate in rows:
-        print(f"  {name:<52} {rate:>12,.0f} events/s")
-    print(f"FastAGI: {args.commands} NOOP round trips on one call over loopback")
-    print(f"  {'caruso AgiServer / AgiSession.command':<52} {await agi_rate(args.commands, baseline=False):>12,.0f} "
-          "round trips/s")
-    print(f"  {'panoramisk Application / send_command (baseline)':<52} "
-          f"{await agi_rate(args.commands, baseline=True):>12,.0f} round trips/s")
+    best: dict[str, float] = {}
+
+    def keep(name: str, rate: float) -> None:
+        best[name] = max(rate, best.get(name, 0.0))
+
+    link, ours, theirs = ("caruso AmiLink over TCP (parse + match + dispatch)", "caruso AmiParser alone",
+                          "panoramisk AMIProtocol parser alone (baseline)")
+    agi_ours, agi_theirs = "caruso AgiServer / AgiSession.command", "panoramisk Application / send_command (baseline)"
+    for _ in range(args.runs):      # interleaved, so a busy moment on a shared machine hits both sides
+        keep(link, await ami_link_rate(blob, per_blob, args.repeat))
+        keep(ours, caruso_parser_rate(blob, per_blob, args.repeat))
+        keep(theirs, panoramisk_parser_rate(blob, per_blob, args.repeat))
+        keep(agi_ours, await agi_rate(args.commands, baseline=False))
+        keep(agi_theirs, await agi_rate(args.commands, baseline=True))
+    print(f"AMI capture: {len(blob)} bytes, {per_blob} events per replay, replayed {args.repeat} times "
+          f"(best of {args.runs} runs)")
+    for name in (link, ours, theirs):
+        print(f"  {name:<52} {best[name]:>12,.0f} events/s")
+    print(f"FastAGI: {args.commands} NOOP round trips on one call over loopback (best of {args.runs} runs)")
+    for name in (agi_ours, agi_theirs):
+        print(f"  {name:<52} {best[name]:>12,.0f} round trips/s")
 
 
 if __name__ == "__main__":
