@@ -1,13 +1,14 @@
 """The waiting-call index of one queue.
 
-Waiting calls (not those ringing an agent) are kept twice, keyed ``(-priority, seq, call id)`` so that a
-higher priority comes first and arrival order (``seq``) decides within a priority:
+Waiting calls (not those ringing an agent) are kept in one ``SortedList`` keyed ``(-priority, seq, call id)``:
+a higher priority comes first, arrival order (``seq``) decides within a priority.  Each call's relaxation
+step is kept beside it.
 
-- ``by_step[k]``: the calls currently at relaxation step k — an agent eligible from step e looks at the
-  heads of ``by_step[e:]`` only;
-- ``all``: every waiting call, for positions (rank) and the queue length.
-
-Every operation is O(log n) in the number of waiting calls (times the handful of steps).
+Within a queue and a priority the older call has waited longer, so its step is at least that of any younger
+one (steps only widen with wait time, and every call of a queue follows the same schedule).  The first call
+of a priority class therefore has the highest step of its class, and "the first call in line at step e or
+later" is found by looking at the head of each priority class only: O(P log n), P the number of priorities
+present (usually 1 to 3), whatever the number of calls.
 """
 
 from __future__ import annotations
@@ -18,26 +19,25 @@ CallKey = tuple[int, int, str]
 
 
 class WaitingIndex:
-    __slots__ = ("by_step", "all")
+    __slots__ = ("all", "steps")
 
-    def __init__(self, steps: int) -> None:
-        self.by_step = [SortedList() for _ in range(steps)]
+    def __init__(self, steps: int = 1) -> None:
         self.all = SortedList()
+        self.steps: dict[CallKey, int] = {}
 
     def __len__(self) -> int:
         return len(self.all)
 
     def add(self, key: CallKey, step: int) -> None:
-        self.by_step[step].add(key)
         self.all.add(key)
+        self.steps[key] = step
 
-    def remove(self, key: CallKey, step: int) -> None:
-        self.by_step[step].remove(key)
+    def remove(self, key: CallKey, step: int = 0) -> None:
         self.all.remove(key)
+        del self.steps[key]
 
     def move(self, key: CallKey, old: int, new: int) -> None:
-        self.by_step[old].remove(key)
-        self.by_step[new].add(key)
+        self.steps[key] = new
 
     def position(self, key: CallKey) -> int:
         """1 = next in line."""
@@ -45,13 +45,15 @@ class WaitingIndex:
 
     def best_from(self, step: int) -> CallKey | None:
         """The first call in line among those at ``step`` or later."""
-        best = None
-        for sl in self.by_step[step:]:
-            if sl:
-                head = sl[0]
-                if best is None or head < best:
-                    best = head
-        return best
+        calls, steps = self.all, self.steps
+        size = len(calls)
+        index = 0
+        while index < size:
+            head = calls[index]
+            if steps[head] >= step:
+                return head
+            index = calls.bisect_left((head[0] + 1,))   # the next priority class
+        return None
 
     def keys(self) -> list[CallKey]:
         return list(self.all)
