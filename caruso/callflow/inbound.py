@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+CALLBACK_OFFER = "All our advisers are busy. To be called back at this number, press 1."
+CALLBACK_TAKEN = "Thank you. We will call you back as soon as an adviser is free. Goodbye."
+
 
 class InboundFlow:
     def __init__(self, service: CallFlowService, call: Call) -> None:
@@ -107,8 +110,21 @@ class InboundFlow:
             raise CallEnded(message="overflow: hang up")
         if target is not None and target.kind is OverflowKind.NUMBER:
             return await self.transfer(call, {"number": target.target}, [])
+        if target is not None and target.kind is OverflowKind.CALLBACK:
+            return await self.offer_callback(call, queue)
         self.outcome = "overflow"
         return ActionResult(ok=False, error=f"queue {queue}: overflow")
+
+    async def offer_callback(self, call: Call, queue: str) -> ActionResult:
+        """The queue's overflow offers a call back: one key keeps the caller's place, the caller hangs up."""
+        got = await call.collect(Prompt(text=CALLBACK_OFFER), max_digits=1, terminator="", first_timeout=8)
+        if got.digits != "1" or not call.caller:
+            self.outcome = "overflow"
+            return ActionResult(ok=False, error=f"queue {queue}: no callback wanted")
+        self.service.acd.request_callback(call.id, call.caller)
+        await call.play(Prompt(text=CALLBACK_TAKEN))
+        self.outcome, self.hangup_by = "callback", "system"
+        raise CallEnded(message="callback requested")
 
     async def voicemail(self, call: Call, data: dict[str, Any], prompts: list[Prompt]) -> ActionResult:
         vm = self.service.voicemail

@@ -56,9 +56,12 @@ class Waiter:
 
 
 class CallLine:
-    def __init__(self, acd: Any, *, music: Any = None, announce: Callable[[int, float], Prompt] | None = None,
+    def __init__(self, acd: Any, *, switch: Any = None, music: Any = None,
+                 announce: Callable[[int, float], Prompt] | None = None,
                  on_ringing: Callable[[str, str], None] | None = None) -> None:
         self.acd = acd
+        self.switch = switch
+        self.callbacks: set[asyncio.Task[None]] = set()
         self.music = music
         self.announce_prompt = announce or default_announcement
         self.on_ringing = on_ringing
@@ -103,6 +106,8 @@ class CallLine:
 
     # the AgentLine port -------------------------------------------------------------------------
     async def ring(self, request: RingRequest) -> RingResult:
+        if request.callback_number and request.call_id not in self.waiters:
+            return await self._ring_for_callback(request)
         waiter = self.waiters.get(request.call_id)
         if waiter is None or waiter.call.ended or waiter.talk is not None:
             return RingResult.FAILED
@@ -164,6 +169,36 @@ class CallLine:
         waiter.talk, waiter.agent = task, request.agent_id
         waiter.record.answered(request.agent_id, leg)
         return RingResult.ANSWERED
+
+    async def _ring_for_callback(self, request: RingRequest) -> RingResult:
+        """A callback: ring the agent first; on answer dial the customer from the agent's call."""
+        if self.switch is None:
+            return RingResult.FAILED
+        try:
+            agent_call = await self.switch.originate(request.phone, ring_timeout=request.ring_timeout + 2.0)
+        except DialFailed as exc:
+            return _RESULT.get(exc.cause, RingResult.FAILED)
+
+        async def talk() -> None:
+            try:
+                await agent_call.bridge(request.callback_number, ring_timeout=30.0)
+            except (DialFailed, CallEnded) as exc:
+                log.info("callback %s to %s: %s", request.call_id, request.callback_number, exc)
+            finally:
+                if not agent_call.ended:
+                    await agent_call.hangup()
+                self.acd.call_ended(request.call_id)
+
+        task = asyncio.get_running_loop().create_task(talk())
+        self.callbacks.add(task)
+        task.add_done_callback(self.callbacks.discard)
+        return RingResult.ANSWERED
+
+    async def stop(self) -> None:
+        for task in list(self.callbacks):
+            task.cancel()
+        if self.callbacks:
+            await asyncio.gather(*self.callbacks, return_exceptions=True)
 
     def _missed(self, agent_id: str) -> bool:
         agent = self.acd.core.agents.get(agent_id)

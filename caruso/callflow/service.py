@@ -116,9 +116,10 @@ class CallFlowService:
         for agent_id, data in self.settings.agents.items():
             self.acd.set_agent(agent_config(agent_id, data))
         music = Path(self.settings.hold_music) if self.settings.hold_music else None
-        self.line = CallLine(self.acd, music=music, on_ringing=self._ringing)
-        self.acd.set_line(self.line)
         switch = self._services.get(TELEPHONY)
+        self.line = CallLine(self.acd, switch=switch, music=music, on_ringing=self._ringing)
+        self.acd.set_line(self.line)
+        stack.push_async_callback(self.line.stop)
         switch.set_inbound_handler(self.handle)
         if self.config.server.demo:
             await self._demo_accounts(switch)

@@ -18,7 +18,7 @@ import pytest
 
 from caruso import keys
 from caruso.callflow import CallFlowService
-from caruso.acd.events import CallAbandoned, CallRingFailed
+from caruso.acd.events import CallAbandoned, CallbackRequested, CallRingFailed
 from caruso.callflow.events import CallFinished
 from caruso.callflow.service import CallFlowSettings
 from caruso.core.descriptors import ServiceContext
@@ -130,7 +130,7 @@ async def running_site(tmp_path: Path, smtp_port: int, *, queue: dict[str, Any],
         events.append(event)
 
     await services.start()
-    unsubscribe = services.get(keys.EVENTS).subscribe(collect, (CallFinished, CallAbandoned, CallRingFailed, VoicemailLeft),
+    unsubscribe = services.get(keys.EVENTS).subscribe(collect, (CallFinished, CallAbandoned, CallbackRequested, CallRingFailed, VoicemailLeft),
                                                       name="e2e-test")
     try:
         yield Site(services, config, flows, voicemail, storage, events)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from caruso.acd import AgentState
-from caruso.acd.events import CallAbandoned, CallRingFailed
+from caruso.acd.events import CallAbandoned, CallbackRequested, CallRingFailed
+from caruso.callflow.queueing import default_announcement
 from caruso.storage.calls_repository import CallsRepository
 from tests.callflow.conftest import Site, running_site
 from tests.sip.support import Phone, heard, loud_seconds
@@ -168,3 +169,28 @@ async def test_agent_not_answering_is_set_missed_and_the_call_is_offered_again(t
     assert record is not None
     assert [(leg.kind, leg.outcome) for leg in record.legs] == [("caller", "answered"), ("agent", "no_answer"),
                                                                 ("agent", "answered")]
+
+
+async def test_waiting_caller_hears_music_and_announcements_then_asks_a_callback(tmp_path: Path, smtp: Any) -> None:
+    queue = {"ring_timeout": 5.0, "max_wait": 9.0, "overflow": "callback", "announce_interval": 3.0}
+    agents = {"alice": {"phone": "alice", "queues": ["sales"]}}
+    async with running_site(tmp_path, smtp.port, queue=queue, agents=agents, accounts=ACCOUNTS) as site:
+        site.flows.agent_state("alice", AgentState.PAUSED, "meeting")
+        caller = await caller_phone(site, "--record", str(tmp_path / "caller.wav"), "--dtmf", "1@2,1@17")
+        try:
+            await caller.expect("ended", timeout=40)
+            await caller.finish()
+        finally:
+            await caller.kill()
+        await until(lambda: site.finished())
+        finished = site.finished()[0]
+        callbacks = site.of(CallbackRequested)
+        tts = site.services.get("tts")
+        announced = any(tts.path_for(default_announcement(1, minutes * 60.0).text or "", "en").exists()
+                        for minutes in range(1, 60))
+        waiting = site.flows.acd.core.calls.get(finished.call_id)
+    assert (finished.outcome, finished.hangup_by) == ("callback", "system")
+    assert [(c.call, c.number) for c in callbacks] == [(finished.call_id, CALLER)]
+    assert waiting is not None                         # the call keeps its place for the callback
+    assert announced                                   # "You are number 1 in the queue ..."
+    assert loud_seconds(tmp_path / "caller.wav") > 8   # prompts, music and announcements while waiting

@@ -138,7 +138,7 @@ class PhoneCall(pj.Call):
         self.phone = phone
         self.answer_at: float | None = None
         self.confirmed_at: float | None = None
-        self.dtmf_sent = False
+        self.dtmf_done: set[int] = set()
         self.player: pj.AudioMediaPlayer | None = None
         self.recorder: pj.AudioMediaRecorder | None = None
         self.ended = False
@@ -185,10 +185,10 @@ class PhoneCall(pj.Call):
             self.answer(op)
         if self.confirmed_at is None:
             return
-        if args.dtmf and not self.dtmf_sent:
-            digits, _, at = args.dtmf.partition("@")
-            if now - self.confirmed_at >= float(at or 0):
-                self.dtmf_sent = True
+        for index, spec in enumerate(args.dtmf.split(",") if args.dtmf else []):
+            digits, _, at = spec.partition("@")
+            if index not in self.dtmf_done and now - self.confirmed_at >= float(at or 0):
+                self.dtmf_done.add(index)
                 send = pj.CallSendDtmfParam()
                 send.digits = digits
                 send.method = pj.PJSUA_DTMF_METHOD_SIP_INFO if args.dtmf_info else pj.PJSUA_DTMF_METHOD_RFC2833
@@ -214,7 +214,7 @@ def main() -> None:
     p.add_argument("--password", default="")
     p.add_argument("--tone", type=float, default=0.0)
     p.add_argument("--record", default="")
-    p.add_argument("--dtmf", default="", help="DIGITS@SECONDS after answer")
+    p.add_argument("--dtmf", default="", help="DIGITS@SECONDS after answer, comma-separated for several")
     p.add_argument("--dtmf-info", action="store_true", help="send DTMF as SIP INFO")
     p.add_argument("--hangup-after", type=float, default=0.0)
     p.add_argument("--answer-after", type=float, default=0.5)
