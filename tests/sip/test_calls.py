@@ -144,3 +144,27 @@ async def test_tcp_and_sip_info_dtmf(tmp_path: Path, transport: str, dtmf: str) 
         finally:
             await phone.kill()
     assert got["collected"].digits == "739"
+
+
+async def test_blind_transfer_sends_the_caller_to_another_phone(tmp_path: Path) -> None:
+    from tests.sip.support import free_block
+
+    port = free_block(1)
+    done = asyncio.Event()
+
+    async def flow(call: Call) -> None:
+        await call.answer()
+        await call.transfer(f"sip:bob@127.0.0.1:{port}")
+        done.set()
+
+    async with running_server(tmp_path) as server:
+        server.switch.set_inbound_handler(flow)
+        bob = await Phone.start("agent", "--port", str(port), "--answer-after", "0.2")
+        caller = await Phone.start("call", server.uri("100"), "--max-time", "20")
+        try:
+            await bob.expect("incoming", timeout=20)
+            await asyncio.wait_for(done.wait(), 15)
+            await bob.expect("state", state="CONFIRMED")     # the caller now talks to bob
+        finally:
+            await caller.kill()
+            await bob.kill()

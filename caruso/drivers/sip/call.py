@@ -69,6 +69,7 @@ class SipCall(Call):
         self._recordings: dict[str, asyncio.Future[tuple[str, float]]] = {}
         self._hangup_requested = False
         self._hold_play: str | None = None
+        self._transfer: asyncio.Future[int] | None = None
         self.answered_at: float | None = None
         self.ended_at: float | None = None
         self.end_code = 0
@@ -88,6 +89,9 @@ class SipCall(Call):
             rfut = self._recordings.pop(str(data.get("rec")), None)
             if rfut is not None and not rfut.done():
                 rfut.set_result((str(data.get("reason", "stopped")), float(data.get("duration", 0.0))))
+        elif event.name == "transfer":
+            if self._transfer is not None and not self._transfer.done():
+                self._transfer.set_result(int(data.get("code", 0)))
         elif event.name == "state":
             state = data.get("state")
             if state == "ringing":
@@ -327,14 +331,21 @@ class SipCall(Call):
             raise DialFailed(HangupCause.NO_ANSWER, f"{leg.called}: no answer in {ring_timeout:g} s")
 
     async def transfer(self, target: str, *, attended: bool = False) -> None:
+        """REFER the caller to *target* (attended: after a consultation call answered by the target, which
+        the caller's new call replaces); done when the transfer's final NOTIFY says 2xx, then we hang up."""
+        self._transfer = asyncio.get_running_loop().create_future()
         if attended:
             consult = await self._switch.dial_leg(self._link, target, caller_id=self.caller)
             await self._ring(consult, 30.0, None)
             await self._request("transfer", replaces=consult.id)
         else:
             await self._request("transfer", target=self._switch.target_uri(target))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._ended_fut), 10.0)
+        try:
+            code = await self._until(asyncio.shield(self._transfer), 30.0)
+        except TimeoutError:
+            raise CallError(f"call {self.id}: no answer to the transfer to {target}") from None
+        if code >= 300:
+            raise CallError(f"call {self.id}: transfer to {target} failed (SIP {code})")
         if not self.ended:
             await self.hangup()
 

@@ -54,6 +54,13 @@ class WorkerCall(pj.Call):
         except Exception:
             log.exception("call %s: media callback failed", self.cid)
 
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        try:
+            if prm.statusCode >= 200 or prm.finalNotify:
+                self.service.on_transfer(self, prm.statusCode, prm.reason)
+        except Exception:
+            log.exception("call %s: transfer callback failed", self.cid)
+
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         try:
             method = "info" if prm.method == pj.PJSUA_DTMF_METHOD_SIP_INFO else "rfc4733"

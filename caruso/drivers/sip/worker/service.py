@@ -133,6 +133,9 @@ class WorkerService:
             if peer is not None and peer.media_ready.is_set() and not peer.disconnected:
                 _link(call.audio(), peer.audio())
 
+    def on_transfer(self, call: WorkerCall, code: int, reason: str) -> None:
+        self.emit(Event("transfer", call.cid, {"code": code, "reason": reason}))
+
     def on_dtmf(self, call: WorkerCall, digit: str, method: str) -> None:
         self.emit(Event("dtmf", call.cid, {"digit": digit, "method": method}))
 
