@@ -15,6 +15,14 @@ from caruso.auth.errors import Forbidden, InvalidCredentials, LoginThrottled, Us
 from caruso.dialer.errors import CampaignNotFound, CampaignStateError
 from caruso.errors import CarusoError, ConfigError, ServiceNotFound
 from caruso.storage.admin_repository import AdminNotFound
+from caruso.storage.errors import (
+    DuplicateObject,
+    InvalidValue,
+    ObjectNotFound,
+    SchemaError,
+    UnknownAttribute,
+    UnknownObject,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +47,12 @@ ERROR_STATUS: dict[type[BaseException], tuple[int, str]] = {
     AdminNotFound: (404, "not_found"),
     CampaignNotFound: (404, "not_found"),
     CampaignStateError: (409, "conflict"),
+    ObjectNotFound: (404, "not_found"),
+    UnknownObject: (404, "unknown_object"),
+    UnknownAttribute: (400, "unknown_attribute"),
+    InvalidValue: (400, "invalid_value"),
+    DuplicateObject: (409, "duplicate"),
+    SchemaError: (503, "schema_error"),
     ConfigError: (400, "bad_request"),
     CarusoError: (400, "bad_request"),
 }
