@@ -44,7 +44,7 @@ from caruso.core.settings import build  # noqa: E402
 from caruso.drivers.sip.switch import SipSwitch  # noqa: E402
 from caruso.events.bus import EventBus  # noqa: E402
 from caruso.storage.service import StorageManager  # noqa: E402
-from caruso.telephony.events import CallAnswered, CallHungUp, DtmfReceived  # noqa: E402
+from caruso.telephony.events import DtmfReceived  # noqa: E402
 from caruso.tts import TtsService  # noqa: E402
 
 HERE = Path(__file__).parent / "sip"
@@ -145,12 +145,10 @@ async def run(n: int, rate: float, work: Path) -> dict[str, Any]:
     services.register(keys.IVR, flows, depends_on=["telephony", "storage", "events"])
 
     pressed: dict[str, float] = {}
-    bridged: set[str] = set()
     peak = 0
     finished: list[CallFinished] = []
 
     async def on_event(event: Any) -> None:
-        nonlocal peak
         if isinstance(event, DtmfReceived):
             pressed.setdefault(event.call_id, event.at)
         elif isinstance(event, CallFinished):
