@@ -12,8 +12,8 @@ KEEPALIVE_INTERVAL = 10
 KEEPALIVE_PROBES = 3
 
 
-def keep_alive(writer: asyncio.StreamWriter) -> None:
-    sock = writer.get_extra_info("socket")
+def keep_alive(stream: asyncio.StreamWriter | asyncio.BaseTransport) -> None:
+    sock = stream.get_extra_info("socket")
     if sock is None:
         return
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
