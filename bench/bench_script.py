@@ -88,6 +88,7 @@ def main() -> None:
         def ours_cold() -> None:
             build._EXPRESSIONS.clear()  # every expression and text compiled again, as on a first load
             build._TEMPLATES.clear()
+            build._TEXTS.clear()
             load_script(path)
 
         ours()

@@ -1,5 +1,8 @@
 """Build the immutable model from a DTD-valid tree, compiling every expression and text template.
 
+One pass over the tree: each element is read once, where its part of the model is made; parts keep
+the element as their ``at`` handle, so positions are only worked out when a problem is reported.
+
 Problems are collected (not raised one by one) so an author sees every error of a file at once.
 """
 
@@ -23,6 +26,15 @@ _ANY_CHANNEL: frozenset[str] = frozenset()
 _CHANNELS = frozenset(m.CHANNELS)
 _EXPRESSIONS: dict[tuple[str, frozenset[tuple[str, str]]], Expression] = {}
 _TEMPLATES: dict[tuple[str, frozenset[tuple[str, str]]], Template] = {}
+_TEXTS: dict[tuple[str, frozenset[tuple[str, str]]], Template] = {}  # by the element's raw (untidied) text
+_STEP_TAGS = frozenset(m.STEP_KINDS)
+_NO_AUDIO: tuple[m.Audio, ...] = ()
+_CHANNEL_SETS = {" ".join(combo): frozenset(combo) for combo in (  # the usual for= values, made once
+    ("agent",), ("web",), ("voice",), ("agent", "web"), ("web", "agent"), ("agent", "voice"), ("voice", "agent"),
+    ("web", "voice"), ("voice", "web"), ("agent", "web", "voice"))}
+# NamedTuple parts are made with tuple.__new__ in the hot paths (half the cost of calling the class);
+# every field is given, in order (tests/script/test_model.py checks every part of every shipped script)
+new = tuple.__new__
 T = TypeVar("T")
 
 
@@ -56,16 +68,19 @@ class Builder:
             _TEMPLATES[key] = found
         return found
 
-    def pos(self, el: etree._Element, attr: str | None = None) -> m.Pos:
-        line, col = self.src.where(el, attr)
-        return m.Pos(self.src.file, line, col)
-
     def problem(self, el: etree._Element, message: str, attr: str | None = None, inside: int = 0) -> None:
         line, col = self.src.where(el, attr, inside)
         self.problems.append(Problem(self.src.file, line, col, message))
 
+    def problem_at(self, part: m.Located, message: str) -> None:
+        line, col = self.src.where(part.at)
+        self.problems.append(Problem(self.src.file, line, col, message))
+
     def expr(self, el: etree._Element, attr: str) -> Expression:
         text = el.get(attr, "")
+        found = _EXPRESSIONS.get((text, self.signature))
+        if found is not None:
+            return found
         try:
             return self.compile(text)
         except ExpressionError as exc:
@@ -81,14 +96,23 @@ class Builder:
             return compile_template("", {})
 
     def template_text(self, el: etree._Element) -> Template:
+        """The template of *el*'s text, its indentation tidied (cached by the raw text)."""
         raw = el.text or ""
+        key = (raw, self.signature)
+        found = _TEXTS.get(key)
+        if found is not None:
+            return found
         try:
-            return self.template(_tidy(raw))
+            found = self.template(_tidy(raw))
         except ExpressionError as exc:
             where = _tidy_map(raw)[1]
             line, col = self.src.text_where(el, where[min(exc.offset, len(where) - 1)])
             self.problems.append(Problem(self.src.file, line, col, f"bad text: {exc.message}"))
             return compile_template("", {})
+        if len(_TEXTS) >= _CACHE_SIZE:
+            _TEXTS.clear()
+        _TEXTS[key] = found
+        return found
 
     def number(self, el: etree._Element, attr: str, conv: Callable[[str], T] = int) -> T | None:  # type: ignore[assignment]
         text = el.get(attr)
@@ -105,44 +129,50 @@ class Builder:
         root = self.src.root
         declared: list[m.Variable] = []
         objects: list[m.ObjectRef] = []
+        step_elements = []
+        desc = None
         for el in root:
-            if not isinstance(el.tag, str):
-                continue
-            if el.tag in ("param", "var"):
+            tag = el.tag
+            if tag in _STEP_TAGS:
+                step_elements.append(el)
+            elif tag == "param" or tag == "var":
                 declared.append(self.variable(el))
-            elif el.tag == "object":
-                objects.append(m.ObjectRef(self.pos(el), el.get("name"), el.get("class"), el.get("lookup"),
-                                           el.get("from")))
-                if (el.get("lookup") is None) != (el.get("from") is None):
+            elif tag == "object":
+                get = el.get
+                objects.append(new(m.ObjectRef, (el, get("name"), get("class"), get("lookup"), get("from"))))
+                if (get("lookup") is None) != (get("from") is None):
                     self.problem(el, "lookup= and from= go together")
-        seen: dict[str, m.Pos] = {}
+            elif tag == "description":
+                desc = el
+        seen: dict[str, m.Variable | m.ObjectRef] = {}
         for decl in [*declared, *objects]:
             if decl.name in seen or decl.name in SPECIALS:
-                why = "a built-in name" if decl.name in SPECIALS else f"declared already at line {seen[decl.name].line}"
-                self.problems.append(Problem(decl.pos.file, decl.pos.line, decl.pos.column,
-                                             f"{decl.name!r} is {why}"))
-            seen.setdefault(decl.name, decl.pos)
+                why = ("a built-in name" if decl.name in SPECIALS
+                       else f"declared already at line {self.src.where(seen[decl.name].at)[0]}")
+                self.problem_at(decl, f"{decl.name!r} is {why}")
+            seen.setdefault(decl.name, decl)
         for v in declared:
             self.names.setdefault(v.name, "var")
         for o in objects:
             self.names.setdefault(o.name, "object")
         self.signature = frozenset(self.names.items())
         steps: dict[str, m.Step] = {}
-        for el in root:
-            if isinstance(el.tag, str) and el.tag in m.STEP_KINDS:
-                step = self.step(el)
-                if step.id in steps:
-                    self.problem(el, f"step id {step.id!r} is used twice (first at line {steps[step.id].pos.line})",
-                                 "id")
-                else:
-                    steps[step.id] = step
-        desc = root.find("description")
+        make = {"info": self.info, "question": self.question, "decision": self.decision, "action": self.action,
+                "call": self.call, "transfer": self.transfer, "voicemail": self.voicemail, "end": self.end}
+        for el in step_elements:
+            step = make[el.tag](el)
+            if step.id in steps:
+                first = self.src.where(steps[step.id].at)[0]
+                self.problem(el, f"step id {step.id!r} is used twice (first at line {first})", "id")
+            else:
+                steps[step.id] = step
+        get = root.get
         return m.Script(
-            id=root.get("id"), title=root.get("title"), version=root.get("version", "1"), digest=digest,
-            file=self.src.file, pos=self.pos(root), start=root.get("start"), public=root.get("public") == "yes",
-            channels=frozenset(root.get("channels", "agent web voice").split()), onerror=root.get("onerror"),
+            id=get("id"), title=get("title"), version=get("version", "1"), digest=digest,
+            file=self.src.file, at=root, start=get("start"), public=get("public") == "yes",
+            channels=frozenset(get("channels", "agent web voice").split()), onerror=get("onerror"),
             description=_tidy(desc.text or "") if desc is not None else "",
-            variables=tuple(declared), objects=tuple(objects), steps=steps)
+            variables=tuple(declared), objects=tuple(objects), steps=steps, source=self.src)
 
     def variable(self, el: etree._Element) -> m.Variable:
         vtype = el.get("type", "any")
@@ -150,28 +180,34 @@ class Builder:
         if default is _BAD:
             self.problem(el, f"default= {el.get('default')!r} is not a {vtype}", "default")
             default = None
-        return m.Variable(self.pos(el), el.get("name"), vtype, default, el.tag == "param",  # type: ignore[arg-type]
+        return m.Variable(el, el.get("name"), vtype, default, el.tag == "param",  # type: ignore[arg-type]
                           el.get("required") == "yes")
 
     # content -----------------------------------------------------------------------------------
     def content(self, el: etree._Element) -> m.Content:
         texts, audio = [], []
+        known, signature = _TEXTS, self.signature
         for child in el:
             tag = child.tag
             if tag == "text":
+                template = known.get((child.text or "", signature))
+                if template is None:
+                    template = self.template_text(child)
                 channels = child.get("for")
                 if channels is None:
-                    texts.append(m.Text(self.template_text(child), _ANY_CHANNEL))
+                    texts.append(new(m.Text, (template, _ANY_CHANNEL)))
                     continue
-                wanted = frozenset(channels.split())
-                if not wanted <= _CHANNELS:
-                    self.problem(child, f"unknown channel(s) {', '.join(sorted(wanted - _CHANNELS))}; channels "
-                                        f"are {', '.join(m.CHANNELS)}", "for")
-                texts.append(m.Text(self.template_text(child), wanted))
+                wanted = _CHANNEL_SETS.get(channels)
+                if wanted is None:
+                    wanted = frozenset(channels.split())
+                    if not wanted <= _CHANNELS:
+                        self.problem(child, f"unknown channel(s) {', '.join(sorted(wanted - _CHANNELS))}; channels "
+                                            f"are {', '.join(m.CHANNELS)}", "for")
+                texts.append(new(m.Text, (template, wanted)))
             elif tag == "audio":
                 fallback = self.template_text(child) if (child.text or "").strip() else None
-                audio.append(m.Audio(self.template_attr(child, "src"), fallback))
-        return m.Content(tuple(texts), tuple(audio))
+                audio.append(new(m.Audio, (self.template_attr(child, "src"), fallback)))
+        return new(m.Content, (tuple(texts), _NO_AUDIO if not audio else tuple(audio), {}))
 
     # actions -----------------------------------------------------------------------------------
     def actions(self, el: etree._Element) -> tuple[m.Action, ...]:
@@ -179,69 +215,98 @@ class Builder:
         for a in el:
             tag = a.tag
             if tag == "set":
-                out.append(m.SetAction(self.pos(a), a.get("var"), self.expr(a, "value")))
+                out.append(new(m.SetAction, (a, a.get("var"), self.expr(a, "value"), "set")))
             elif tag == "email":
                 cc = self.expr(a, "cc") if a.get("cc") else None
-                out.append(m.EmailAction(self.pos(a), self.expr(a, "to"), cc, self.template_attr(a, "subject"),
+                out.append(m.EmailAction(a, self.expr(a, "to"), cc, self.template_attr(a, "subject"),
                                          self.template_text(a), a.get("template") or ""))
             elif tag == "update":
-                out.append(m.UpdateAction(self.pos(a), a.get("object"), self.fields(a, "field")))
+                out.append(m.UpdateAction(a, a.get("object"), self.fields(a, "field")))
             elif tag == "create":
-                out.append(m.CreateAction(self.pos(a), a.get("class"), self.fields(a, "field"), a.get("result")))
+                out.append(m.CreateAction(a, a.get("class"), self.fields(a, "field"), a.get("result")))
             elif tag == "find":
-                out.append(m.FindAction(self.pos(a), a.get("object"), a.get("by"), self.expr(a, "value")))
+                out.append(m.FindAction(a, a.get("object"), a.get("by"), self.expr(a, "value")))
             elif tag == "invoke":
-                out.append(m.InvokeAction(self.pos(a), a.get("service"), a.get("operation"),
-                                          self.fields(a, "arg"), a.get("result")))
+                out.append(m.InvokeAction(a, a.get("service"), a.get("operation"), self.fields(a, "arg"),
+                                          a.get("result")))
         return tuple(out)
 
     def fields(self, el: etree._Element, tag: str) -> tuple[m.FieldValue, ...]:
         return tuple(m.FieldValue(f.get("name"), self.expr(f, "value")) for f in el if f.tag == tag)
 
-    # steps -------------------------------------------------------------------------------------
-    def step(self, el: etree._Element) -> m.Step:
-        sid, pos, tag = el.get("id"), self.pos(el), el.tag
-        if tag == "info":
-            return m.Info(sid, pos, self.content(el), el.get("next"))
-        if tag == "question":
-            return self.question(el)
-        if tag == "decision":
-            branches = []
-            for b in el:
-                if b.tag == "when":
-                    branches.append(m.Branch(self.pos(b), self.expr(b, "test"), b.get("next"), self.actions(b)))
-                elif b.tag == "otherwise":
-                    branches.append(m.Branch(self.pos(b), None, b.get("next"), self.actions(b)))
-            return m.Decision(sid, pos, tuple(branches))
-        if tag == "action":
-            return m.ActionStep(sid, pos, self.actions(el), el.get("next"), el.get("onerror"))
-        if tag == "call":
-            args = tuple(m.Argument(self.pos(w), w.get("name"), self.expr(w, "value")) for w in el if w.tag == "with")
-            rets = tuple(m.Returned(self.pos(r), r.get("var"), r.get("from")) for r in el if r.tag == "return")
-            return m.CallStep(sid, pos, el.get("script"), args, rets, el.get("next"), el.get("onerror"))
-        if tag == "transfer":
-            if (el.get("queue") is None) == (el.get("number") is None):
-                self.problem(el, "a transfer needs exactly one of queue= or number=")
-            number = self.expr(el, "number") if el.get("number") is not None else None
-            return m.TransferStep(sid, pos, self.content(el), el.get("queue"), number,
-                                  el.get("outcome", "transferred"), el.get("onerror"))
-        if tag == "voicemail":
-            return m.VoicemailStep(sid, pos, self.content(el), el.get("mailbox"), el.get("outcome", "voicemail"),
-                                   el.get("onerror"))
-        return m.EndStep(sid, pos, self.content(el), el.get("outcome"))
+    # steps (one method per kind) ---------------------------------------------------------------
+    def info(self, el: etree._Element) -> m.Info:
+        return new(m.Info, (el.get("id"), el, self.content(el), el.get("next"), "info"))
+
+    def decision(self, el: etree._Element) -> m.Decision:
+        branches = []
+        known, signature = _EXPRESSIONS, self.signature
+        for b in el:
+            tag = b.tag
+            if tag == "when":
+                test = known.get((b.get("test"), signature))
+                if test is None:
+                    test = self.expr(b, "test")
+                branches.append(new(m.Branch, (b, test, b.get("next"), self.actions(b) if len(b) else ())))
+            elif tag == "otherwise":
+                branches.append(new(m.Branch, (b, None, b.get("next"), self.actions(b) if len(b) else ())))
+        return new(m.Decision, (el.get("id"), el, tuple(branches), "decision"))
+
+    def action(self, el: etree._Element) -> m.ActionStep:
+        get = el.get
+        return new(m.ActionStep, (get("id"), el, self.actions(el), get("next"), get("onerror"), "action"))
+
+    def call(self, el: etree._Element) -> m.CallStep:
+        args = tuple(m.Argument(w, w.get("name"), self.expr(w, "value")) for w in el if w.tag == "with")
+        rets = tuple(m.Returned(r, r.get("var"), r.get("from")) for r in el if r.tag == "return")
+        return m.CallStep(el.get("id"), el, el.get("script"), args, rets, el.get("next"), el.get("onerror"))
+
+    def transfer(self, el: etree._Element) -> m.TransferStep:
+        if (el.get("queue") is None) == (el.get("number") is None):
+            self.problem(el, "a transfer needs exactly one of queue= or number=")
+        number = self.expr(el, "number") if el.get("number") is not None else None
+        return m.TransferStep(el.get("id"), el, self.content(el), el.get("queue"), number,
+                              el.get("outcome", "transferred"), el.get("onerror"))
+
+    def voicemail(self, el: etree._Element) -> m.VoicemailStep:
+        return m.VoicemailStep(el.get("id"), el, self.content(el), el.get("mailbox"), el.get("outcome", "voicemail"),
+                               el.get("onerror"))
+
+    def end(self, el: etree._Element) -> m.EndStep:
+        return new(m.EndStep, (el.get("id"), el, self.content(el), el.get("outcome"), "end"))
 
     def question(self, el: etree._Element) -> m.Question:
-        qtype = el.get("type")
+        a = dict(el.items())  # one call for all its attributes (a question has many optional ones)
+        qtype = a["type"]
         choices = []
-        for c in el:
-            if c.tag != "choice":
-                continue
-            label = self.content(c)
-            if label.empty:
-                label = m.Content((m.Text(self.template_attr(c, "label") if c.get("label") is not None
-                                          else compile_template(c.get("value"), {}), frozenset()),))
-            choices.append(m.Choice(self.pos(c), c.get("value"), label, c.get("key"), c.get("next"),
-                                    self.actions(c)))
+        if len(el) > 1:
+            for c in el:
+                if c.tag != "choice":
+                    continue
+                label = self.content(c)
+                if label.empty:
+                    label = m.content((m.Text(self.template_attr(c, "label") if c.get("label") is not None
+                                              else compile_template(c.get("value"), {}), frozenset()),))
+                choices.append(m.Choice(c, c.get("value"), label, c.get("key"), c.get("next"), self.actions(c)))
+        if choices or qtype == "choice":
+            self.check_choices(el, qtype, choices)
+        low, high, pattern = a.get("min"), a.get("max"), a.get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                self.problem(el, f"pattern= is not a valid regular expression: {exc}", "pattern")
+        if low is not None or high is not None:
+            self.check_bounds(el, qtype, low, high)
+        message = self.template_attr(el, "message") if "message" in a else None
+        constraints = new(m.Constraints, (a.get("required", "yes") == "yes", low, high,
+                                          self.number(el, "minlength") if "minlength" in a else None,
+                                          self.number(el, "maxlength") if "maxlength" in a else None,
+                                          pattern, message))
+        return new(m.Question, (a["id"], el, qtype, a.get("var"), self.content(el), tuple(choices),
+                                constraints, a.get("next"), {}, "question"))
+
+    def check_choices(self, el: etree._Element, qtype: str, choices: list[m.Choice]) -> None:
         if qtype == "choice" and not choices:
             self.problem(el, "a choice question needs at least one <choice>")
         if qtype != "choice" and choices:
@@ -254,27 +319,22 @@ class Builder:
             self.problem(el, "two choices have the same value=")
         for c in choices:
             if c.key is not None and not re.fullmatch(r"[0-9*#]", c.key):
-                self.problems.append(Problem(c.pos.file, c.pos.line, c.pos.column,
-                                             f"key= must be one DTMF key (0-9, * or #), not {c.key!r}"))
-        pattern = el.get("pattern")
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                self.problem(el, f"pattern= is not a valid regular expression: {exc}", "pattern")
-        message = self.template_attr(el, "message") if el.get("message") is not None else None
-        for attr in ("min", "max"):
-            value = el.get(attr)
-            if value is not None and qtype == "number":
-                self.number(el, attr, float)
-            elif value is not None and qtype == "date" and _default("date", value) is _BAD:
-                self.problem(el, f"{attr}= must be a date YYYY-MM-DD", attr)
-            elif value is not None and qtype not in ("number", "date"):
+                self.problem_at(c, f"key= must be one DTMF key (0-9, * or #), not {c.key!r}")
+
+    def check_bounds(self, el: etree._Element, qtype: str, low: str | None, high: str | None) -> None:
+        for attr, value in (("min", low), ("max", high)):
+            if value is None:
+                continue
+            if qtype == "number":
+                try:
+                    float(value)
+                except ValueError:
+                    self.problem(el, f"{attr}= must be a number, not {value!r}", attr)
+            elif qtype == "date":
+                if _default("date", value) is _BAD:
+                    self.problem(el, f"{attr}= must be a date YYYY-MM-DD", attr)
+            else:
                 self.problem(el, f"{attr}= applies to number and date questions", attr)
-        constraints = m.Constraints(el.get("required", "yes") == "yes", el.get("min"), el.get("max"),
-                                    self.number(el, "minlength"), self.number(el, "maxlength"), pattern, message)
-        return m.Question(el.get("id"), self.pos(el), qtype, el.get("var"), self.content(el),  # type: ignore[arg-type]
-                          tuple(choices), constraints, el.get("next"))
 
 
 _BAD = object()

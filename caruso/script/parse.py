@@ -40,8 +40,16 @@ class Source:
     file: str
     text: str
     root: etree._Element
-    _elements: dict[etree._Element, tuple[int, int, int]]  # offset, line, column
+    # offset, line and column of each element: worked out when a position is first asked for (errors),
+    # so loading a valid script costs no position work at all
+    _index: dict[etree._Element, tuple[int, int, int]] | None = None
     _line_starts: list[int] | None = None  # computed when first needed (errors, attribute positions)
+
+    @property
+    def _elements(self) -> dict[etree._Element, tuple[int, int, int]]:
+        if self._index is None:
+            self._index = _index_elements(self.text, self.root)
+        return self._index
 
     def offset_to_pos(self, offset: int) -> tuple[int, int]:
         if self._line_starts is None:
@@ -49,11 +57,12 @@ class Source:
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
-    def where(self, el: etree._Element, attr: str | None = None, inside: int = 0) -> tuple[int, int]:
-        """Line and column of *el*'s start tag, of its attribute *attr*'s value (+ *inside* chars)."""
-        found = self._elements.get(el)
+    def where(self, el: object, attr: str | None = None, inside: int = 0) -> tuple[int, int]:
+        """Line and column of *el*'s start tag, of its attribute *attr*'s value (+ *inside* chars).
+        *el* is an element of this file (the ``at`` handle of a model part)."""
+        found = self._elements.get(el)  # type: ignore[call-overload]
         if found is None:
-            return (el.sourceline or 1), 1
+            return (getattr(el, "sourceline", None) or 1), 1
         start, line, column = found
         if attr is not None:
             m = re.compile(r"\s" + re.escape(attr) + r"\s*=\s*[\"']").search(self.text, start)
@@ -125,7 +134,7 @@ def read_source(path: str | Path, data: bytes | None = None) -> Source:
             problems = [Problem(file, line or 1, col or 1, str(exc))]
         raise ScriptLoadError(problems[:1] if len(problems) > 20 else problems) from exc
     text = data.decode(root.getroottree().docinfo.encoding or "utf-8", errors="replace")
-    source = Source(file, text, root, _index_elements(text, root))
+    source = Source(file, text, root)
     problems = _entity_problems(source)
     if problems:
         raise ScriptLoadError(problems)

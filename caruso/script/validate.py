@@ -3,6 +3,9 @@
 Unique ids and compiled expressions are checked while building; here: the start step and every
 target exist, every step is reachable, every step has a way out (can reach an end), variables and
 objects are declared before use, sub-scripts exist and their parameters and returned values match.
+
+One pass over the steps collects the transitions and checks names; positions are only worked out for
+the parts that have a problem (``script.pos_of``).
 """
 
 from __future__ import annotations
@@ -12,75 +15,113 @@ from collections.abc import Iterator, Mapping
 from caruso.script import model as m
 from caruso.script.errors import Problem
 
+_FINISHING = frozenset(("end", "transfer", "voicemail"))
+_ALWAYS_FAIL = frozenset(("call", "transfer", "voicemail", "decision"))  # may take the script's onerror path
+_ONERROR = frozenset(("action", "call", "transfer", "voicemail"))
 
-def _p(pos: m.Pos, message: str) -> Problem:
-    return Problem(pos.file, pos.line, pos.column, message)
 
-
-def targets(step: m.Step) -> Iterator[tuple[str, m.Pos, str]]:
-    """(target step id, where it is named, how) for every transition out of *step*."""
-    if isinstance(step, (m.Info, m.ActionStep, m.CallStep)):
-        yield step.next, step.pos, "next"
-    if isinstance(step, m.Question):
-        if step.next is not None:
-            yield step.next, step.pos, "next"
-        for c in step.choices:
+def targets(step: m.Step) -> Iterator[tuple[str, m.Located, str]]:
+    """(target step id, the part that names it, how) for every transition out of *step*."""
+    kind = step.kind
+    if kind in ("info", "action", "call"):
+        yield step.next, step, "next"  # type: ignore[union-attr,misc]
+    elif kind == "question":
+        if step.next is not None:  # type: ignore[union-attr]
+            yield step.next, step, "next"  # type: ignore[union-attr,misc]
+        for c in step.choices:  # type: ignore[union-attr]
             if c.next is not None:
-                yield c.next, c.pos, "next"
-    if isinstance(step, m.Decision):
-        for b in step.branches:
-            yield b.next, b.pos, "next"
-    if isinstance(step, (m.ActionStep, m.CallStep, m.TransferStep, m.VoicemailStep)) and step.onerror:
-        yield step.onerror, step.pos, "onerror"
+                yield c.next, c, "next"
+    elif kind == "decision":
+        for b in step.branches:  # type: ignore[union-attr]
+            yield b.next, b, "next"
+    if kind in _ONERROR and step.onerror:  # type: ignore[union-attr]
+        yield step.onerror, step, "onerror"  # type: ignore[union-attr,misc]
 
 
-def step_actions(step: m.Step) -> Iterator[m.Action]:
-    if isinstance(step, m.ActionStep):
-        yield from step.actions
-    elif isinstance(step, m.Question):
-        for c in step.choices:
-            yield from c.actions
-    elif isinstance(step, m.Decision):
-        for b in step.branches:
-            yield from b.actions
+def step_actions(step: m.Step) -> tuple[m.Action, ...]:
+    kind = step.kind
+    if kind == "action":
+        return step.actions  # type: ignore[union-attr]
+    if kind == "question" and step.choices:  # type: ignore[union-attr]
+        return tuple(a for c in step.choices for a in c.actions)  # type: ignore[union-attr]
+    if kind == "decision":
+        return tuple(a for b in step.branches for a in b.actions)  # type: ignore[union-attr]
+    return ()
 
 
 def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]:
     """Every problem of *script*; *scripts* are the others it may call (by id)."""
-    problems: list[Problem] = []
+    found: list[tuple[m.Located | m.Script, str]] = []  # (part, message), positions worked out at the end
     steps = script.steps
     if script.start not in steps:
-        problems.append(_p(script.pos, f"start step {script.start!r} does not exist"))
+        found.append((script, f"start step {script.start!r} does not exist"))
     if script.onerror is not None and script.onerror not in steps:
-        problems.append(_p(script.pos, f"onerror step {script.onerror!r} does not exist"))
-    graph: dict[str, set[str]] = {sid: set() for sid in steps}
-    for step in steps.values():
-        for target, pos, how in targets(step):
-            if target not in steps:
-                problems.append(_p(pos, f"{how}={target!r}: there is no step {target!r}"))
+        found.append((script, f"onerror step {script.onerror!r} does not exist"))
+    onerror = script.onerror if script.onerror in steps else None
+    variables = {v.name for v in script.variables}
+    objects = {o.name for o in script.objects}
+    graph: dict[str, tuple[str, ...]] = {}
+    for sid, step in steps.items():
+        kind = step.kind
+        # the common steps inline (one transition, no actions to check); the others in full
+        if kind == "info":
+            nxt = step.next  # type: ignore[union-attr]
+            if nxt in steps:
+                graph[sid] = (nxt,)
+                continue
+        elif kind == "end":
+            graph[sid] = ()
+            continue
+        elif kind == "question" and not step.choices and step.next in steps:  # type: ignore[union-attr]
+            graph[sid] = (step.next,)  # type: ignore[union-attr]
+            if step.var is not None and step.var not in variables:  # type: ignore[union-attr]
+                found.append((step, _undeclared("variable", step.var)))  # type: ignore[union-attr]
+            continue
+        outs = []
+        for target, part, how in targets(step):
+            if target in steps:
+                outs.append(target)
             else:
-                graph[step.id].add(target)
-        if script.onerror in steps and _can_fail(step):
-            graph[step.id].add(script.onerror)
-        if isinstance(step, m.Question) and step.next is None:
-            missing = [c for c in step.choices if c.next is None]
-            if step.type != "choice" or missing:
-                problems.append(_p(step.pos, f"question {step.id!r} has no way out: give it next= "
-                                             "(or every choice a next=)"))
-    problems += _reachability(script, graph)
-    problems += _declarations(script)
-    problems += _calls(script, scripts)
-    return problems
+                found.append((part, f"{how}={target!r}: there is no step {target!r}"))
+        actions = step_actions(step)
+        if onerror is not None and (kind in _ALWAYS_FAIL or any(a.kind != "set" for a in actions)):
+            outs.append(onerror)
+        graph[sid] = tuple(outs)
+        if kind == "question":
+            if step.next is None and (step.type != "choice"  # type: ignore[union-attr]
+                                      or any(c.next is None for c in step.choices)):  # type: ignore[union-attr]
+                found.append((step, f"question {sid!r} has no way out: give it next= (or every choice a next=)"))
+            if step.var is not None and step.var not in variables:  # type: ignore[union-attr]
+                found.append((step, _undeclared("variable", step.var)))  # type: ignore[union-attr]
+        elif kind == "call":
+            for r in step.returns:  # type: ignore[union-attr]
+                if r.var not in variables:
+                    found.append((r, _undeclared("variable", r.var)))
+        for a in actions:
+            akind = a.kind
+            if akind == "set":
+                if a.var not in variables:  # type: ignore[union-attr]
+                    found.append((a, _undeclared("variable", a.var)))  # type: ignore[union-attr]
+            elif akind == "create" or akind == "invoke":
+                if a.result is not None and a.result not in variables:  # type: ignore[union-attr]
+                    found.append((a, _undeclared("result variable", a.result)))  # type: ignore[union-attr]
+            elif akind == "update" or akind == "find":
+                if a.object not in objects:  # type: ignore[union-attr]
+                    found.append((a, f"object {a.object!r} is not declared: "  # type: ignore[union-attr]
+                                     f"add <object name=\"{a.object}\" …/>"))  # type: ignore[union-attr]
+    found += _reachability(script, graph)
+    found += _calls(script, scripts)
+    pos = script.pos_of
+    return [Problem(*pos(part), message) for part, message in found]
 
 
-def _can_fail(step: m.Step) -> bool:
-    if isinstance(step, (m.CallStep, m.TransferStep, m.VoicemailStep)):
-        return True
-    return any(a.kind != "set" for a in step_actions(step)) or isinstance(step, m.Decision)
+def _undeclared(what: str, name: str) -> str:
+    return f"{what} {name!r} is not declared: add <var name=\"{name}\" …/>"
 
 
-def _reachability(script: m.Script, graph: dict[str, set[str]]) -> list[Problem]:
-    problems = []
+def _reachability(script: m.Script, graph: dict[str, tuple[str, ...]]) -> list[tuple[m.Located, str]]:
+    found: list[tuple[m.Located, str]] = []
+    steps = script.steps
     if script.start in graph:
         seen = {script.start}
         todo = [script.start]
@@ -89,65 +130,42 @@ def _reachability(script: m.Script, graph: dict[str, set[str]]) -> list[Problem]
                 if nxt not in seen:
                     seen.add(nxt)
                     todo.append(nxt)
-        for sid, step in script.steps.items():
-            if sid not in seen:
-                problems.append(_p(step.pos, f"step {sid!r} is unreachable from the start step {script.start!r}"))
+        if len(seen) != len(steps):
+            for sid, step in steps.items():
+                if sid not in seen:
+                    found.append((step, f"step {sid!r} is unreachable from the start step {script.start!r}"))
     # a way out: every step reaches a step that ends the run (end, transfer, voicemail)
-    reverse: dict[str, set[str]] = {sid: set() for sid in graph}
+    reverse: dict[str, list[str]] = {}
     for sid, outs in graph.items():
         for nxt in outs:
-            reverse[nxt].add(sid)
-    finishing = [sid for sid, s in script.steps.items() if isinstance(s, (m.EndStep, m.TransferStep, m.VoicemailStep))]
-    alive = set(finishing)
-    todo = list(finishing)
+            before = reverse.get(nxt)
+            if before is None:
+                reverse[nxt] = [sid]
+            else:
+                before.append(sid)
+    alive = {sid for sid, s in steps.items() if s.kind in _FINISHING}
+    todo = list(alive)
     while todo:
-        for prev in reverse[todo.pop()]:
+        for prev in reverse.get(todo.pop(), ()):
             if prev not in alive:
                 alive.add(prev)
                 todo.append(prev)
-    for sid, step in script.steps.items():
-        if sid not in alive:
-            problems.append(_p(step.pos, f"step {sid!r} has no way out: no path from it reaches an end"))
-    return problems
+    if len(alive) != len(steps):
+        for sid, step in steps.items():
+            if sid not in alive:
+                found.append((step, f"step {sid!r} has no way out: no path from it reaches an end"))
+    return found
 
 
-def _declarations(script: m.Script) -> list[Problem]:
-    problems = []
-    variables = {v.name for v in script.variables}
-    objects = {o.name for o in script.objects}
-
-    def need_var(name: str | None, pos: m.Pos, what: str) -> None:
-        if name is not None and name not in variables:
-            problems.append(_p(pos, f"{what} {name!r} is not declared: add <var name=\"{name}\" …/>"))
-
-    def need_object(name: str, pos: m.Pos) -> None:
-        if name not in objects:
-            problems.append(_p(pos, f"object {name!r} is not declared: add <object name=\"{name}\" …/>"))
-
+def _calls(script: m.Script, scripts: Mapping[str, m.Script]) -> list[tuple[m.Located, str]]:
+    found: list[tuple[m.Located, str]] = []
     for step in script.steps.values():
-        if isinstance(step, m.Question):
-            need_var(step.var, step.pos, "variable")
-        if isinstance(step, m.CallStep):
-            for r in step.returns:
-                need_var(r.var, r.pos, "variable")
-        for a in step_actions(step):
-            if isinstance(a, m.SetAction):
-                need_var(a.var, a.pos, "variable")
-            elif isinstance(a, (m.CreateAction, m.InvokeAction)):
-                need_var(a.result, a.pos, "result variable")
-            elif isinstance(a, (m.UpdateAction, m.FindAction)):
-                need_object(a.object, a.pos)
-    return problems
-
-
-def _calls(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]:
-    problems = []
-    for step in script.steps.values():
-        if not isinstance(step, m.CallStep):
+        if step.kind != "call":
             continue
+        assert isinstance(step, m.CallStep)
         sub = scripts.get(step.script)
         if sub is None:
-            problems.append(_p(step.pos, f"sub-script {step.script!r} does not exist"))
+            found.append((step, f"sub-script {step.script!r} does not exist"))
             continue
         params = {p.name: p for p in sub.params}
         given = set()
@@ -155,13 +173,12 @@ def _calls(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]:
             given.add(arg.name)
             if arg.name not in params:
                 known = ", ".join(sorted(params)) or "none"
-                problems.append(_p(arg.pos, f"sub-script {sub.id!r} has no parameter {arg.name!r} (its parameters: "
-                                            f"{known})"))
+                found.append((arg, f"sub-script {sub.id!r} has no parameter {arg.name!r} (its parameters: {known})"))
         for p in params.values():
             if p.required and p.name not in given:
-                problems.append(_p(step.pos, f"sub-script {sub.id!r} needs parameter {p.name!r}"))
+                found.append((step, f"sub-script {sub.id!r} needs parameter {p.name!r}"))
         sub_vars = {v.name for v in sub.variables}
         for r in step.returns:
             if r.source not in sub_vars:
-                problems.append(_p(r.pos, f"sub-script {sub.id!r} has no variable {r.source!r} to return"))
-    return problems
+                found.append((r, f"sub-script {sub.id!r} has no variable {r.source!r} to return"))
+    return found
