@@ -123,22 +123,24 @@ class Engine:
     def _best_call_for(self, agent: AgentRuntime) -> CallRuntime | None:
         """The call a free agent takes next, across its queues: highest priority, longest weighted wait
         (wait x queue weight), lowest penalty, earliest arrival, queue id."""
-        best = None
-        now = self.now
+        best: CallRuntime | None = None
+        best_rank: tuple | None = None
+        now, queues, calls = self.now, self.queues, self.calls
         for member in agent.members.values():
-            if member.eligible_from is None:
+            step = member.eligible_from
+            if step is None:
                 continue
-            queue = self.queues.get(member.queue)
+            queue = queues.get(member.queue)
             if queue is None:
                 continue
-            head = queue.waiting.best_from(member.eligible_from)
-            if head is None:
-                continue
-            call = self.calls[head[2]]
-            rank = (head[0], -(now - call.joined) * queue.config.weight, member.penalty, head[1], member.queue)
-            if best is None or rank < best[0]:
-                best = (rank, call)
-        return None if best is None else best[1]
+            head = queue.waiting.best_from(step)
+            if head is None or (best_rank is not None and head[0] > best_rank[0]):
+                continue          # nothing to take here, or a lower priority than the best so far
+            call = calls[head[2]]
+            rank = (head[0], (call.joined - now) * queue.config.weight, member.penalty, head[1], member.queue)
+            if best_rank is None or rank < best_rank:
+                best, best_rank = call, rank
+        return best
 
     def _match_call(self, call: CallRuntime) -> None:
         if call.status is CallStatus.WAITING:
