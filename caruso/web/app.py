@@ -34,7 +34,10 @@ ROUTE_MODULES: list[str] = [
 
 
 def create_app(services: ServiceManager) -> web.Application:
-    app = web.Application(middlewares=[error_middleware])
+    # /monitor/ reaches /monitor: a path that resolves only without its trailing slash is redirected
+    # there, before sessions and roles look at it
+    normalize = web.normalize_path_middleware(append_slash=False, remove_slash=True)
+    app = web.Application(middlewares=[normalize, error_middleware])
     app[SERVICES] = services
     for name in ROUTE_MODULES:
         importlib.import_module(name).setup(app)
