@@ -136,6 +136,8 @@ class AcdService:
             return
         async with self._reload_lock:
             queues, agents = await self.repo.load()
+            for problem in self.repo.problems:
+                log.error("ACD configuration: %s", problem)
             self._apply(apply_config(self.core, queues, agents, managed_queues=self._stored_queues,
                                      managed_agents=self._stored_agents))
             # an agent kept because it was on a call stays managed, so the next sync removes it

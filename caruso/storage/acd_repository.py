@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from caruso.acd.convert import agent_from_data, queue_from_data
+from caruso.acd.errors import AcdConfigError
 from caruso.acd.model import AgentConfig, QueueConfig
 from caruso.storage.database import Database
 from caruso.storage.schema.acd import Agent, AgentSkill, AgentStateLog, Queue, QueueMember, QueueSkill, Skill
@@ -25,9 +26,11 @@ class AcdRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._agent_ids: dict[str, int] = {}
+        self.problems: list[str] = []
 
     async def load(self) -> tuple[list[QueueConfig], list[AgentConfig]]:
-        """Every enabled queue and agent, validated (an invalid definition raises AcdConfigError)."""
+        """Every enabled queue and agent, validated; an invalid definition is left out and described in
+        ``problems`` (one bad row never stops the others)."""
         async with self.db.session() as s:
             queues = (await s.scalars(select(Queue).where(Queue.enabled.is_(True)).order_by(Queue.name))).all()
             queue_skills = (await s.execute(select(QueueSkill.queue_id, Skill.name, QueueSkill.min_level)
@@ -48,13 +51,24 @@ class AcdRepository:
         queues_of_agent: dict[int, dict[str, int]] = {}
         for agent_id, queue, penalty in members:
             queues_of_agent.setdefault(agent_id, {})[queue] = penalty
-        queue_configs = [queue_from_data(q.name, name=q.label or q.name, strategy=q.strategy,
-                                         skills=skills_of_queue.get(q.id), settings=q.settings) for q in queues]
+        self.problems = []
+        queue_configs = []
+        for q in queues:
+            try:
+                queue_configs.append(queue_from_data(q.name, name=q.label or q.name, strategy=q.strategy,
+                                                     skills=skills_of_queue.get(q.id), settings=q.settings))
+            except AcdConfigError as exc:
+                self.problems.append(f"queue {q.name!r} left out: {exc}")
         self._agent_ids = {a.login: a.id for a in agents}
-        agent_configs = [agent_from_data(a.login, name=a.name, phone=a.extension or a.phone or "",
-                                         skills=skills_of_agent.get(a.id), queues=queues_of_agent.get(a.id),
-                                         wrap_up=a.wrapup_seconds or 0, order=int((a.settings or {}).get("order", 0)))
-                         for a in agents]
+        agent_configs = []
+        for a in agents:
+            try:
+                agent_configs.append(agent_from_data(
+                    a.login, name=a.name, phone=a.extension or a.phone or "", skills=skills_of_agent.get(a.id),
+                    queues=queues_of_agent.get(a.id), wrap_up=a.wrapup_seconds or 0,
+                    order=int((a.settings or {}).get("order", 0))))
+            except (AcdConfigError, TypeError, ValueError) as exc:
+                self.problems.append(f"agent {a.login!r} left out: {exc}")
         return queue_configs, agent_configs
 
     async def set_order(self, login: str, order: int) -> None:

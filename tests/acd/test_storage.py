@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from sqlalchemy import text
+
 from caruso import keys
 from caruso.acd import AgentConfig, AgentState, Membership, QueueConfig, Strategy
 from caruso.acd.service import AcdService
@@ -59,6 +61,15 @@ async def test_demo_configuration_loads_and_changes_apply_without_restart(storag
         await service.reload_config()
         assert "emma" not in core.agents
         assert "lab" in core.queues and "robot" in core.agents
+    # a definition the ACD refuses (written around the CLI's checks) is left out, the rest still loads
+    async with storage.database.transaction() as s:
+        await s.execute(text("UPDATE queues SET strategy = 'loudest' WHERE name = 'outage'"))
+    repo = AcdRepository(storage.database)
+    queues, _ = await repo.load()
+    assert [q.id for q in queues] == ["billing"]
+    assert repo.problems and "outage" in repo.problems[0]
+    async with storage.database.transaction() as s:
+        await s.execute(text("UPDATE queues SET strategy = 'ring_all' WHERE name = 'outage'"))
     # a second start on the same database does not install the demo twice
     service = make_service(storage, demo=True)
     async with service.lifespan():
