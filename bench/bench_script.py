@@ -86,9 +86,7 @@ def main() -> None:
             load_script(path)
 
         def ours_cold() -> None:
-            build._EXPRESSIONS.clear()  # every expression and text compiled again, as on a first load
-            build._TEMPLATES.clear()
-            build._TEXTS.clear()
+            build.clear_caches()  # every expression and text compiled again, as on a first load
             load_script(path)
 
         ours()

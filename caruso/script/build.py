@@ -24,9 +24,43 @@ SPECIALS = ("answers", "channel", "caller", "error", "script")
 _CACHE_SIZE = 20_000
 _ANY_CHANNEL: frozenset[str] = frozenset()
 _CHANNELS = frozenset(m.CHANNELS)
-_EXPRESSIONS: dict[tuple[str, frozenset[tuple[str, str]]], Expression] = {}
-_TEMPLATES: dict[tuple[str, frozenset[tuple[str, str]]], Template] = {}
-_TEXTS: dict[tuple[str, frozenset[tuple[str, str]]], Template] = {}  # by the element's raw (untidied) text
+
+
+class Compiled:
+    """What was compiled for one set of declared names, by source text: a compiled expression is a pure
+    function of its text and the names, so the same text compiles once per process (reloading is cheap)."""
+
+    __slots__ = ("expressions", "templates", "texts")
+
+    def __init__(self) -> None:
+        self.expressions: dict[str, Expression] = {}
+        self.templates: dict[str, Template] = {}
+        self.texts: dict[str, Template] = {}  # by an element's raw (untidied) text
+
+
+_COMPILED: dict[frozenset[tuple[str, str]], Compiled] = {}
+
+
+def compiled_for(signature: frozenset[tuple[str, str]]) -> Compiled:
+    found = _COMPILED.get(signature)
+    if found is None:
+        if len(_COMPILED) >= 256:  # bounded: many differently declared scripts start again from empty
+            _COMPILED.clear()
+        found = _COMPILED[signature] = Compiled()
+    return found
+
+
+def clear_caches() -> None:
+    """Forget every compiled expression and text (the benchmark's first-load figure)."""
+    _COMPILED.clear()
+
+
+def _remember(cache: dict[str, T], text: str, value: T) -> T:
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[text] = value
+    return value
+
 _STEP_TAGS = frozenset(m.STEP_KINDS)
 _NO_AUDIO: tuple[m.Audio, ...] = ()
 _CHANNEL_SETS = {" ".join(combo): frozenset(combo) for combo in (  # the usual for= values, made once
@@ -43,29 +77,21 @@ class Builder:
         self.src = source
         self.problems: list[Problem] = []
         self.names: dict[str, str] = {name: "special" for name in SPECIALS}
-        self.signature: frozenset[tuple[str, str]] = frozenset(self.names.items())
+        self.compiled = compiled_for(frozenset(self.names.items()))
 
     # helpers -----------------------------------------------------------------------------------
     def compile(self, text: str) -> Expression:
         """Compile an expression; the same text with the same declared names compiles once per process
         (a compiled expression is a pure function), which makes reloading a script cheap."""
-        key = (text, self.signature)
-        found = _EXPRESSIONS.get(key)
+        found = self.compiled.expressions.get(text)
         if found is None:
-            found = compile_expression(text, self.names)
-            if len(_EXPRESSIONS) >= _CACHE_SIZE:
-                _EXPRESSIONS.clear()
-            _EXPRESSIONS[key] = found
+            found = _remember(self.compiled.expressions, text, compile_expression(text, self.names))
         return found
 
     def template(self, text: str) -> Template:
-        key = (text, self.signature)
-        found = _TEMPLATES.get(key)
+        found = self.compiled.templates.get(text)
         if found is None:
-            found = compile_template(text, self.names, compile=self.compile)
-            if len(_TEMPLATES) >= _CACHE_SIZE:
-                _TEMPLATES.clear()
-            _TEMPLATES[key] = found
+            found = _remember(self.compiled.templates, text, compile_template(text, self.names, compile=self.compile))
         return found
 
     def problem(self, el: etree._Element, message: str, attr: str | None = None, inside: int = 0) -> None:
@@ -78,7 +104,7 @@ class Builder:
 
     def expr(self, el: etree._Element, attr: str) -> Expression:
         text = el.get(attr, "")
-        found = _EXPRESSIONS.get((text, self.signature))
+        found = self.compiled.expressions.get(text)
         if found is not None:
             return found
         try:
@@ -98,8 +124,7 @@ class Builder:
     def template_text(self, el: etree._Element) -> Template:
         """The template of *el*'s text, its indentation tidied (cached by the raw text)."""
         raw = el.text or ""
-        key = (raw, self.signature)
-        found = _TEXTS.get(key)
+        found = self.compiled.texts.get(raw)
         if found is not None:
             return found
         try:
@@ -109,10 +134,7 @@ class Builder:
             line, col = self.src.text_where(el, where[min(exc.offset, len(where) - 1)])
             self.problems.append(Problem(self.src.file, line, col, f"bad text: {exc.message}"))
             return compile_template("", {})
-        if len(_TEXTS) >= _CACHE_SIZE:
-            _TEXTS.clear()
-        _TEXTS[key] = found
-        return found
+        return _remember(self.compiled.texts, raw, found)
 
     def number(self, el: etree._Element, attr: str, conv: Callable[[str], T] = int) -> T | None:  # type: ignore[assignment]
         text = el.get(attr)
@@ -155,7 +177,7 @@ class Builder:
             self.names.setdefault(v.name, "var")
         for o in objects:
             self.names.setdefault(o.name, "object")
-        self.signature = frozenset(self.names.items())
+        self.compiled = compiled_for(frozenset(self.names.items()))
         steps: dict[str, m.Step] = {}
         make = {"info": self.info, "question": self.question, "decision": self.decision, "action": self.action,
                 "call": self.call, "transfer": self.transfer, "voicemail": self.voicemail, "end": self.end}
@@ -186,11 +208,11 @@ class Builder:
     # content -----------------------------------------------------------------------------------
     def content(self, el: etree._Element) -> m.Content:
         texts, audio = [], []
-        known, signature = _TEXTS, self.signature
+        known = self.compiled.texts
         for child in el:
             tag = child.tag
             if tag == "text":
-                template = known.get((child.text or "", signature))
+                template = known.get(child.text or "")
                 if template is None:
                     template = self.template_text(child)
                 channels = child.get("for")
@@ -240,11 +262,11 @@ class Builder:
 
     def decision(self, el: etree._Element) -> m.Decision:
         branches = []
-        known, signature = _EXPRESSIONS, self.signature
+        known = self.compiled.expressions
         for b in el:
             tag = b.tag
             if tag == "when":
-                test = known.get((b.get("test"), signature))
+                test = known.get(b.get("test"))
                 if test is None:
                     test = self.expr(b, "test")
                 branches.append(new(m.Branch, (b, test, b.get("next"), self.actions(b) if len(b) else ())))

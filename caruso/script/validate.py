@@ -63,7 +63,7 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
     graph: dict[str, tuple[str, ...]] = {}
     for sid, step in steps.items():
         kind = step.kind
-        # the common steps inline (one transition, no actions to check); the others in full
+        # the common cases inline (all targets exist, nothing else to check); the others in full below
         if kind == "info":
             nxt = step.next  # type: ignore[union-attr]
             if nxt in steps:
@@ -72,6 +72,16 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
         elif kind == "end":
             graph[sid] = ()
             continue
+        elif kind == "decision" and onerror is None:
+            outs = tuple(b.next for b in step.branches)  # type: ignore[union-attr]
+            if all(nxt in steps for nxt in outs) and not any(b.actions for b in step.branches):  # type: ignore
+                graph[sid] = outs
+                continue
+        elif kind == "action" and onerror is None and step.onerror is None:  # type: ignore[union-attr]
+            nxt = step.next  # type: ignore[union-attr]
+            if nxt in steps and all(a.kind == "set" and a.var in variables for a in step.actions):  # type: ignore
+                graph[sid] = (nxt,)
+                continue
         elif kind == "question" and not step.choices and step.next in steps:  # type: ignore[union-attr]
             graph[sid] = (step.next,)  # type: ignore[union-attr]
             if step.var is not None and step.var not in variables:  # type: ignore[union-attr]
