@@ -135,7 +135,7 @@ async def test_tcp_and_sip_info_dtmf(tmp_path: Path, transport: str, dtmf: str) 
 
     async with running_server(tmp_path) as server:
         server.switch.set_inbound_handler(flow)
-        args = ["call", server.uri("100") + (";transport=tcp" if transport == "tcp" else ""), "--dtmf", "739@1"]
+        args = ["call", server.uri("100") + (";transport=tcp" if transport == "tcp" else ""), "--dtmf", "739@2"]
         args += ["--tcp"] if transport == "tcp" else []
         args += ["--dtmf-info"] if dtmf == "info" else []
         phone = await Phone.start(*args)

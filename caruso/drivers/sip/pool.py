@@ -224,13 +224,15 @@ class WorkerPool:
             if link.process is not None and link.process.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     link.process.terminate()
-        for link in self.links:
-            if link.process is not None:
-                try:
-                    await asyncio.wait_for(link.process.wait(), 10)
-                except TimeoutError:
-                    link.process.kill()
-                    await link.process.wait()
+        running = [link.process for link in self.links if link.process is not None]
+        if running:
+            _, late = await asyncio.wait([asyncio.ensure_future(p.wait()) for p in running], timeout=10)
+            for process in running:
+                if process.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        process.kill()
+            for process in running:
+                await process.wait()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._server is not None:

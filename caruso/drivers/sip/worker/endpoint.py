@@ -17,7 +17,7 @@ import pjsua2 as pj
 
 log = logging.getLogger(__name__)
 
-POLL_BUSY = 0.01      # with calls up: DTMF and SIP events reach the loop within 10 ms
+POLL_BUSY = 0.02      # with calls up: DTMF and SIP events reach the loop within 20 ms
 POLL_IDLE = 0.05      # without: an idle worker costs a fifth of the wake-ups
 _PREFERRED_CODECS = ("PCMU/8000", "PCMA/8000")
 
