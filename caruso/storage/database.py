@@ -36,7 +36,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE: take the write lock at the start, so a second writer waits (busy_timeout) instead of
+    # failing with "database is locked" when a deferred read transaction tries to upgrade mid-way
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
