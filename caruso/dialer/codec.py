@@ -22,8 +22,9 @@ def _section(cls: type, data: Any, setting: str) -> Any:
     for key in data:
         if key not in known:
             raise CampaignConfigError(f"unknown setting; known: {', '.join(sorted(known))}", setting=f"{setting}.{key}")
+    kinds = {f.name: (int if f.type in ("int", int) else float) for f in dataclasses.fields(cls)}
     try:
-        return cls(**{k: (int(v) if k == "max_attempts" else float(v)) for k, v in data.items()})
+        return cls(**{k: kinds[k](v) for k, v in data.items()})
     except (TypeError, ValueError) as exc:
         raise CampaignConfigError(f"{exc}", setting=setting) from exc
 

@@ -113,3 +113,38 @@ async def test_a_live_answer_that_reaches_no_agent_is_abandoned_with_the_message
     assert any("STREAM FILE" in c or "Playback" in c for c in call.commands[dial:]), call.commands
     contact = (await dialer.repository.claim_due(1, 4e9, 5))[0]
     assert contact.agent_required and contact.attempts == 1      # called again only with an agent reserved
+
+
+@pytest.mark.slow
+async def test_predictive_campaign_through_the_service_keeps_its_rules(site: Any) -> None:
+    fake, dialer, storage = site
+    acd = dialer._services.get(keys.ACD)
+    for n in (2, 3):
+        acd.set_agent(AgentConfig(f"agent{n}", phone=f"600{n}", queues=(Membership("sales"),), wrap_up=0.2))
+        acd.agent_state(f"agent{n}", AgentState.READY)
+    numbers = [f"+3314268{n:04d}" for n in range(150)]
+    for i, number in enumerate(numbers):
+        if i % 3:    # two in three do not answer
+            fake.ami.originate_outcomes[f"PJSIP/{number[1:]}"] = "noanswer" if i % 2 else "busy"
+        else:
+            fake.outbound_options[f"PJSIP/{number[1:]}"] = {"dial": {f"PJSIP/600{k}": ("ANSWER", 2.0)
+                                                                      for k in (1, 2, 3)}}
+    await dialer.create({"name": "fast", "mode": "predictive", "queue": "sales", "calling_windows": ALL_DAY,
+                         "identification_message": "This was ACME calling; we will call again.",
+                         "ring_timeout": 15, "pacing": {"learning_outcomes": 10, "learning_answers": 3}})
+    await dialer.add_contacts("fast", [NewContact(n) for n in numbers])
+    await dialer.start("fast")
+    async with asyncio.timeout(100):
+        while (await dialer.status("fast"))["progress"]["dialed"] < 150 or dialer.runners["fast"].lines:
+            await asyncio.sleep(0.2)
+    decisions = dialer.decisions("fast")
+    status = await dialer.status("fast")
+    await dialer.stop("fast")
+    assert status["attempts"].get("connected", 0) + status["attempts"].get("abandoned", 0) == 50
+    assert {d["mode"] for d in decisions} == {"progressive", "predictive"}
+    for d in decisions:
+        assert d["inputs"]["agents_staffed"] == 3 and d["reason"]
+        assert d["inputs"]["ringing_for"] + d["dial"] <= 12 * 3                # lines per agent ceiling
+        if d["live_answers"] and d["abandon_rate"] >= 0.03:
+            assert d["mode"] == "progressive", d                               # at the cap: progressive
+    assert any(d["mode"] == "predictive" and d["dial"] > d["inputs"]["agents_ready"] for d in decisions)
