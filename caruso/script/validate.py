@@ -73,15 +73,20 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
             graph[sid] = ()
             continue
         elif kind == "decision" and onerror is None:
-            outs = tuple(b.next for b in step.branches)  # type: ignore[union-attr]
-            if all(nxt in steps for nxt in outs) and not any(b.actions for b in step.branches):  # type: ignore
-                graph[sid] = outs
+            for b in step.branches:  # type: ignore[union-attr]
+                if b.next not in steps or b.actions:
+                    break
+            else:
+                graph[sid] = tuple([b.next for b in step.branches])  # type: ignore[union-attr]
                 continue
         elif kind == "action" and onerror is None and step.onerror is None:  # type: ignore[union-attr]
-            nxt = step.next  # type: ignore[union-attr]
-            if nxt in steps and all(a.kind == "set" and a.var in variables for a in step.actions):  # type: ignore
-                graph[sid] = (nxt,)
-                continue
+            if step.next in steps:  # type: ignore[union-attr]
+                for a in step.actions:  # type: ignore[union-attr]
+                    if a.kind != "set" or a.var not in variables:  # type: ignore[union-attr]
+                        break
+                else:
+                    graph[sid] = (step.next,)  # type: ignore[union-attr]
+                    continue
         elif kind == "question" and not step.choices and step.next in steps:  # type: ignore[union-attr]
             graph[sid] = (step.next,)  # type: ignore[union-attr]
             if step.var is not None and step.var not in variables:  # type: ignore[union-attr]
