@@ -130,6 +130,8 @@ class CampaignRunner:
     async def attempt(self, contact: Contact, *, agent: ReservedAgent | None = None,
                       callback_id: int | None = None) -> AttemptResult:
         svc, spec = self.service, self.spec
+        if contact.agent_required and agent is None:   # after an abandoned call: an agent first, then dial
+            agent = svc.agents.reserve(spec.queue or "")
         try:
             verdict = await svc.gate.check(spec, contact, agent_reserved=agent is not None,
                                            callback=callback_id is not None)

@@ -18,6 +18,7 @@ from caruso.acd.service import AcdService
 from caruso.config import DialerSettings, ServerSettings
 from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
+from caruso.dialer.retries import ContactPlan, ContactStatus
 from caruso.dialer.service import DialerService
 from caruso.drivers.asterisk.switch import AsteriskSwitch
 from caruso.events.bus import EventBus
@@ -113,6 +114,24 @@ async def test_a_live_answer_that_reaches_no_agent_is_abandoned_with_the_message
     assert any("STREAM FILE" in c or "Playback" in c for c in call.commands[dial:]), call.commands
     contact = (await dialer.repository.claim_due(1, 4e9, 5))[0]
     assert contact.agent_required and contact.attempts == 1      # called again only with an agent reserved
+    # when it is due again, the agent is reserved before the number is dialed
+    await dialer.repository.plan(contact.id, ContactPlan(ContactStatus.PENDING, 1, agent_required=True))
+    fake.outbound_options["PJSIP/33142685305"] = {"dial": {"PJSIP/6001": ("ANSWER", 0.2)}}
+    acd = dialer._services.get(keys.ACD)
+    states: list[AgentState] = []
+    real_originate = dialer.switch.originate
+
+    async def originate(target: str, **kw: Any) -> Any:
+        states.append(acd.core.agents["alice"].state)
+        return await real_originate(target, **kw)
+
+    dialer.switch.originate = originate
+    await dialer.start("drop")
+    async with asyncio.timeout(20):
+        while (await dialer.status("drop"))["attempts"].get("connected") != 1:
+            await asyncio.sleep(0.1)
+    await dialer.stop("drop")
+    assert states == [AgentState.BUSY]
 
 
 @pytest.mark.slow
