@@ -137,35 +137,42 @@ def _undeclared(what: str, name: str) -> str:
 def _reachability(script: m.Script, graph: dict[str, tuple[str, ...]]) -> list[tuple[m.Located, str]]:
     found: list[tuple[m.Located, str]] = []
     steps = script.steps
+    order: list[str] = []  # reachable steps in the order found
     if script.start in graph:
         seen = {script.start}
         todo = [script.start]
+        order.append(script.start)
         while todo:
             for nxt in graph[todo.pop()]:
                 if nxt not in seen:
                     seen.add(nxt)
                     todo.append(nxt)
+                    order.append(nxt)
         if len(seen) != len(steps):
             for sid, step in steps.items():
                 if sid not in seen:
                     found.append((step, f"step {sid!r} is unreachable from the start step {script.start!r}"))
-    # a way out: every step reaches a step that ends the run (end, transfer, voicemail)
-    reverse: dict[str, list[str]] = {}
-    for sid, outs in graph.items():
-        for nxt in outs:
-            before = reverse.get(nxt)
-            if before is None:
-                reverse[nxt] = [sid]
-            else:
-                before.append(sid)
+    # a way out: every step reaches a step that ends the run (end, transfer, voicemail).  One pass
+    # backwards over the order found settles the usual script (only marks a step whose next is known
+    # to have a way out); whatever is left is settled exactly by a search back from the ends.
     alive = {sid for sid, s in steps.items() if s.kind in _FINISHING}
-    todo = list(alive)
-    while todo:
-        for prev in reverse.get(todo.pop(), ()):
-            if prev not in alive:
-                alive.add(prev)
-                todo.append(prev)
+    for sid in reversed(order):
+        if sid not in alive:
+            for nxt in graph[sid]:
+                if nxt in alive:
+                    alive.add(sid)
+                    break
     if len(alive) != len(steps):
+        reverse: dict[str, list[str]] = {}
+        for sid, outs in graph.items():
+            for nxt in outs:
+                reverse.setdefault(nxt, []).append(sid)
+        todo = list(alive)
+        while todo:
+            for prev in reverse.get(todo.pop(), ()):
+                if prev not in alive:
+                    alive.add(prev)
+                    todo.append(prev)
         for sid, step in steps.items():
             if sid not in alive:
                 found.append((step, f"step {sid!r} has no way out: no path from it reaches an end"))

@@ -81,3 +81,27 @@ def test_problems_on_one_line_each_point_at_their_own_element(tmp_path: Path) ->
         "5:57: key= must be one DTMF key (0-9, * or #), not '12'",
         "5:3: step 'q' is unreachable from the start step 'a'",
     }, got
+
+
+def test_way_out_found_whatever_order_the_steps_are_reached_in(tmp_path: Path) -> None:
+    # x is reached before b but only gets out through b: the quick backward pass cannot settle x,
+    # the exact search must (and must still flag the loop y <-> z that never ends)
+    path = tmp_path / "order.xml"
+    path.write_text('<?xml version="1.0"?>\n'
+                    '<script id="order" title="o" start="a">\n'
+                    '  <var name="n" type="number"/>\n'
+                    '  <decision id="a"><when test="n == 1" next="b"/><when test="n == 2" next="y"/>'
+                    '<otherwise next="x"/></decision>\n'
+                    '  <info id="x" next="b"><text>x</text></info>\n'
+                    '  <info id="b" next="e"><text>b</text></info>\n'
+                    '  <info id="y" next="z"><text>y</text></info>\n'
+                    '  <info id="z" next="y"><text>z</text></info>\n'
+                    '  <end id="e" outcome="o"/>\n'
+                    '</script>\n')
+    with pytest.raises(ScriptLoadError) as err:
+        load_script(path)
+    got = {str(p).removeprefix(f"{path}:") for p in err.value.problems}
+    assert got == {"7:3: step 'y' has no way out: no path from it reaches an end",
+                   "8:3: step 'z' has no way out: no path from it reaches an end"}, got
+    path.write_text(path.read_text().replace('id="z" next="y"', 'id="z" next="e"'))
+    assert set(load_script(path).steps) == {"a", "x", "b", "y", "z", "e"}
