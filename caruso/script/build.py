@@ -30,12 +30,13 @@ class Compiled:
     """What was compiled for one set of declared names, by source text: a compiled expression is a pure
     function of its text and the names, so the same text compiles once per process (reloading is cheap)."""
 
-    __slots__ = ("expressions", "templates", "texts")
+    __slots__ = ("expressions", "templates", "texts", "plain_texts")
 
     def __init__(self) -> None:
         self.expressions: dict[str, Expression] = {}
         self.templates: dict[str, Template] = {}
         self.texts: dict[str, Template] = {}  # by an element's raw (untidied) text
+        self.plain_texts: dict[str, m.Text] = {}  # <text> without for=, by its raw text
 
 
 _COMPILED: dict[frozenset[tuple[str, str]], Compiled] = {}
@@ -208,17 +209,23 @@ class Builder:
     # content -----------------------------------------------------------------------------------
     def content(self, el: etree._Element) -> m.Content:
         texts, audio = [], []
-        known = self.compiled.texts
+        known, plain = self.compiled.texts, self.compiled.plain_texts
         for child in el[:]:
             tag = child.tag
             if tag == "text":
-                template = known.get(child.text or "")
+                raw = child.text or ""
+                channels = child.get("for")
+                if channels is None:  # the usual case: one Text per distinct text (it is immutable)
+                    text = plain.get(raw)
+                    if text is None:
+                        text = new(m.Text, (self.template_text(child), _ANY_CHANNEL))
+                        if raw in known:  # compiled without a problem
+                            _remember(plain, raw, text)
+                    texts.append(text)
+                    continue
+                template = known.get(raw)
                 if template is None:
                     template = self.template_text(child)
-                channels = child.get("for")
-                if channels is None:
-                    texts.append(new(m.Text, (template, _ANY_CHANNEL)))
-                    continue
                 wanted = _CHANNEL_SETS.get(channels)
                 if wanted is None:
                     wanted = frozenset(channels.split())
