@@ -38,12 +38,20 @@ class Source:
     """A parsed file and a way to find where each element and attribute starts."""
 
     file: str
-    text: str
+    data: bytes
     root: etree._Element
+    _text: str | None = None  # the decoded file, made when a position is first asked for
     # offset, line and column of each element: worked out when a position is first asked for (errors),
     # so loading a valid script costs no position work at all
     _index: dict[etree._Element, tuple[int, int, int]] | None = None
     _line_starts: list[int] | None = None  # computed when first needed (errors, attribute positions)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            encoding = self.root.getroottree().docinfo.encoding or "utf-8"
+            self._text = self.data.decode(encoding, errors="replace")
+        return self._text
 
     @property
     def _elements(self) -> dict[etree._Element, tuple[int, int, int]]:
@@ -133,8 +141,7 @@ def read_source(path: str | Path, data: bytes | None = None) -> Source:
             line, col = exc.position if exc.position else (1, 1)
             problems = [Problem(file, line or 1, col or 1, str(exc))]
         raise ScriptLoadError(problems[:1] if len(problems) > 20 else problems) from exc
-    text = data.decode(root.getroottree().docinfo.encoding or "utf-8", errors="replace")
-    source = Source(file, text, root)
+    source = Source(file, data, root)
     problems = _entity_problems(source)
     if problems:
         raise ScriptLoadError(problems)
