@@ -18,7 +18,8 @@ from caruso.server import build_services
 
 
 def config_with(services_dir: Path, tmp_path: Path) -> Config:
-    return Config(server=ServerSettings(data_dir=tmp_path / "var", services_dir=services_dir),
+    # no telephony: these tests are about descriptors, not about starting Kamailio on port 5060
+    return Config(server=ServerSettings(data_dir=tmp_path / "var", services_dir=services_dir, telephony="none"),
                   web=WebSettings(enabled=False))
 
 
