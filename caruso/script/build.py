@@ -241,10 +241,14 @@ class Builder:
     # actions -----------------------------------------------------------------------------------
     def actions(self, el: etree._Element) -> tuple[m.Action, ...]:
         out: list[m.Action] = []
+        known = self.compiled.expressions
         for a in el[:]:
             tag = a.tag
             if tag == "set":
-                out.append(new(m.SetAction, (a, a.get("var"), self.expr(a, "value"), "set")))
+                value = known.get(a.get("value"))
+                if value is None:
+                    value = self.expr(a, "value")
+                out.append(new(m.SetAction, (a, a.get("var"), value, "set")))
             elif tag == "email":
                 cc = self.expr(a, "cc") if a.get("cc") else None
                 out.append(m.EmailAction(a, self.expr(a, "to"), cc, self.template_attr(a, "subject"),
@@ -326,7 +330,13 @@ class Builder:
             except re.error as exc:
                 self.problem(el, f"pattern= is not a valid regular expression: {exc}", "pattern")
         if low is not None or high is not None:
-            self.check_bounds(el, qtype, low, high)
+            try:
+                if qtype != "number":
+                    raise ValueError  # dates and misplaced bounds: checked in full
+                float(low) if low is not None else None
+                float(high) if high is not None else None
+            except ValueError:
+                self.check_bounds(el, qtype, low, high)
         message = self.template_attr(el, "message") if "message" in a else None
         constraints = new(m.Constraints, (a.get("required", "yes") == "yes", low, high,
                                           self.number(el, "minlength") if "minlength" in a else None,

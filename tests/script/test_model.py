@@ -105,3 +105,22 @@ def test_way_out_found_whatever_order_the_steps_are_reached_in(tmp_path: Path) -
                    "8:3: step 'z' has no way out: no path from it reaches an end"}, got
     path.write_text(path.read_text().replace('id="z" next="y"', 'id="z" next="e"'))
     assert set(load_script(path).steps) == {"a", "x", "b", "y", "z", "e"}
+
+
+def test_question_bounds_are_checked_for_their_type(tmp_path: Path) -> None:
+    path = tmp_path / "bounds.xml"
+    path.write_text('<?xml version="1.0"?>\n'
+                    '<script id="bounds" title="b" start="a">\n'
+                    '  <var name="n" type="number"/>\n'
+                    '  <question id="a" type="number" var="n" min="1" max="ten" next="b"><text>?</text></question>\n'
+                    '  <question id="b" type="date" var="n" min="2026-13" next="c"><text>?</text></question>\n'
+                    '  <question id="c" type="text" var="n" max="3" next="d"><text>?</text></question>\n'
+                    '  <question id="d" type="number" var="n" min="-1.5" max="1e3" next="e"><text>?</text></question>\n'
+                    '  <end id="e" outcome="o"/>\n'
+                    '</script>\n')
+    with pytest.raises(ScriptLoadError) as err:
+        load_script(path)
+    got = {str(p).removeprefix(f"{path}:") for p in err.value.problems}
+    assert got == {"4:55: max= must be a number, not 'ten'",
+                   "5:45: min= must be a date YYYY-MM-DD",
+                   "6:45: max= applies to number and date questions"}, got
