@@ -152,12 +152,14 @@ class Builder:
         root = self.src.root
         declared: list[m.Variable] = []
         objects: list[m.ObjectRef] = []
-        step_elements = []
         desc = None
-        for el in root[:]:  # a slice of the children: cheaper than lxml's child iterator
+        children = root[:]  # a slice of the children: cheaper than lxml's child iterator
+        first_step = len(children)
+        for i, el in enumerate(children):  # the DTD puts the declarations before the steps
             tag = el.tag
             if tag in _STEP_TAGS:
-                step_elements.append((tag, el))
+                first_step = i
+                break
             elif tag == "param" or tag == "var":
                 declared.append(self.variable(el))
             elif tag == "object":
@@ -182,13 +184,17 @@ class Builder:
         steps: dict[str, m.Step] = {}
         make = {"info": self.info, "question": self.question, "decision": self.decision, "action": self.action,
                 "call": self.call, "transfer": self.transfer, "voicemail": self.voicemail, "end": self.end}
-        for tag, el in step_elements:
+        for el in children[first_step:]:
+            tag = el.tag
+            if tag not in _STEP_TAGS:
+                continue  # a comment or processing instruction
             step = make[tag](el)
-            if step.id in steps:
-                first = self.src.where(steps[step.id].at)[0]
-                self.problem(el, f"step id {step.id!r} is used twice (first at line {first})", "id")
+            sid = step.id
+            if sid in steps:
+                first = self.src.where(steps[sid].at)[0]
+                self.problem(el, f"step id {sid!r} is used twice (first at line {first})", "id")
             else:
-                steps[step.id] = step
+                steps[sid] = step
         get = root.get
         return m.Script(
             id=get("id"), title=get("title"), version=get("version", "1"), digest=digest,

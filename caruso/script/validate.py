@@ -61,6 +61,7 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
     variables = {v.name for v in script.variables}
     objects = {o.name for o in script.objects}
     graph: dict[str, tuple[str, ...]] = {}
+    finishing: list[str] = []  # steps that end the run
     for sid, step in steps.items():
         kind = step.kind
         # the common cases inline (all targets exist, nothing else to check); the others in full below
@@ -71,6 +72,7 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
                 continue
         elif kind == "end":
             graph[sid] = ()
+            finishing.append(sid)
             continue
         elif kind == "decision" and onerror is None:
             for b in step.branches:  # type: ignore[union-attr]
@@ -102,6 +104,8 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
         if onerror is not None and (kind in _ALWAYS_FAIL or any(a.kind != "set" for a in actions)):
             outs.append(onerror)
         graph[sid] = tuple(outs)
+        if kind in _FINISHING:
+            finishing.append(sid)
         if kind == "question":
             if step.next is None and (step.type != "choice"  # type: ignore[union-attr]
                                       or any(c.next is None for c in step.choices)):  # type: ignore[union-attr]
@@ -124,7 +128,7 @@ def validate(script: m.Script, scripts: Mapping[str, m.Script]) -> list[Problem]
                 if a.object not in objects:  # type: ignore[union-attr]
                     found.append((a, f"object {a.object!r} is not declared: "  # type: ignore[union-attr]
                                      f"add <object name=\"{a.object}\" …/>"))  # type: ignore[union-attr]
-    found += _reachability(script, graph)
+    found += _reachability(script, graph, finishing)
     found += _calls(script, scripts)
     pos = script.pos_of
     return [Problem(*pos(part), message) for part, message in found]
@@ -134,7 +138,8 @@ def _undeclared(what: str, name: str) -> str:
     return f"{what} {name!r} is not declared: add <var name=\"{name}\" …/>"
 
 
-def _reachability(script: m.Script, graph: dict[str, tuple[str, ...]]) -> list[tuple[m.Located, str]]:
+def _reachability(script: m.Script, graph: dict[str, tuple[str, ...]],
+                  finishing: list[str]) -> list[tuple[m.Located, str]]:
     found: list[tuple[m.Located, str]] = []
     steps = script.steps
     order: list[str] = []  # reachable steps in the order found
@@ -155,7 +160,7 @@ def _reachability(script: m.Script, graph: dict[str, tuple[str, ...]]) -> list[t
     # a way out: every step reaches a step that ends the run (end, transfer, voicemail).  One pass
     # backwards over the order found settles the usual script (only marks a step whose next is known
     # to have a way out); whatever is left is settled exactly by a search back from the ends.
-    alive = {sid for sid, s in steps.items() if s.kind in _FINISHING}
+    alive = set(finishing)
     for sid in reversed(order):
         if sid not in alive:
             for nxt in graph[sid]:
