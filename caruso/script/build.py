@@ -8,10 +8,9 @@ Problems are collected (not raised one by one) so an author sees every error of 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from lxml import etree
 
@@ -19,6 +18,7 @@ from caruso.script import model as m
 from caruso.script.errors import ExpressionError, Problem
 from caruso.script.expr import Expression, Template, compile_expression, compile_template
 from caruso.script.parse import Source
+from caruso.script.text import BAD, default_value, tidy, tidy_map
 
 SPECIALS = ("answers", "channel", "caller", "error", "script")
 _CACHE_SIZE = 20_000
@@ -129,9 +129,9 @@ class Builder:
         if found is not None:
             return found
         try:
-            found = self.template(_tidy(raw))
+            found = self.template(tidy(raw))
         except ExpressionError as exc:
-            where = _tidy_map(raw)[1]
+            where = tidy_map(raw)[1]
             line, col = self.src.text_where(el, where[min(exc.offset, len(where) - 1)])
             self.problems.append(Problem(self.src.file, line, col, f"bad text: {exc.message}"))
             return compile_template("", {})
@@ -200,13 +200,13 @@ class Builder:
             id=get("id"), title=get("title"), version=get("version", "1"), digest=digest,
             file=self.src.file, at=root, start=get("start"), public=get("public") == "yes",
             channels=frozenset(get("channels", "agent web voice").split()), onerror=get("onerror"),
-            description=_tidy(desc.text or "") if desc is not None else "",
+            description=tidy(desc.text or "") if desc is not None else "",
             variables=tuple(declared), objects=tuple(objects), steps=steps, source=self.src)
 
     def variable(self, el: etree._Element) -> m.Variable:
         vtype = el.get("type", "any")
-        default = _default(vtype, el.get("default"))
-        if default is _BAD:
+        default = default_value(vtype, el.get("default"))
+        if default is BAD:
             self.problem(el, f"default= {el.get('default')!r} is not a {vtype}", "default")
             default = None
         return m.Variable(el, el.get("name"), vtype, default, el.tag == "param",  # type: ignore[arg-type]
@@ -376,61 +376,7 @@ class Builder:
                 except ValueError:
                     self.problem(el, f"{attr}= must be a number, not {value!r}", attr)
             elif qtype == "date":
-                if _default("date", value) is _BAD:
+                if default_value("date", value) is BAD:
                     self.problem(el, f"{attr}= must be a date YYYY-MM-DD", attr)
             else:
                 self.problem(el, f"{attr}= applies to number and date questions", attr)
-
-
-_BAD = object()
-
-
-def _default(vtype: str, text: str | None) -> Any:
-    if text is None:
-        return {"list": [], "boolean": False}.get(vtype)
-    if vtype == "number":
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                return float(text)
-            except ValueError:
-                return _BAD
-    if vtype == "boolean":
-        return {"true": True, "yes": True, "false": False, "no": False}.get(text.strip().lower(), _BAD)
-    if vtype == "date":
-        return text if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else _BAD
-    if vtype == "list":
-        return [item.strip() for item in text.split(",") if item.strip()]
-    return text
-
-
-def _tidy_map(raw: str) -> tuple[str, list[int]]:
-    """Collapse the indentation of element text (blank lines keep paragraphs apart, other runs of
-    white space become one space); also return, for each output character, its offset in *raw*."""
-    out: list[str] = []
-    where: list[int] = []
-    prev_end = None
-    for word in re.finditer(r"\S+", raw):
-        if prev_end is not None:
-            gap = "\n\n" if re.search(r"\n[ \t\r]*\n", raw[prev_end:word.start()]) else " "
-            out.append(gap)
-            where.extend([prev_end] * len(gap))
-        out.append(word.group())
-        where.extend(range(word.start(), word.end()))
-        prev_end = word.end()
-    where.append(prev_end or 0)
-    return "".join(out), where
-
-
-_PARAGRAPH = re.compile(r"\n[ \t\r]*\n")
-
-
-def _tidy(text: str) -> str:
-    if _PARAGRAPH.search(text) is None:
-        return " ".join(text.split())
-    return _tidy_map(text)[0]
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from caruso.script import model as m
-from caruso.script.build import Builder, digest
+from caruso.script.build import Builder
+from caruso.script.text import digest
 from caruso.script.errors import Problem, ScriptLoadError
 from caruso.script.parse import read_source
 from caruso.script.validate import validate
