@@ -18,7 +18,7 @@ from caruso.acd import AgentState
 from caruso.callflow import CallFlowService
 from caruso.callflow.events import CallFinished
 from caruso.callflow.service import CallFlowSettings
-from caruso.config import Config, ScriptSettings, ServerSettings
+from caruso.config import ScriptSettings, ServerSettings
 from caruso.core.descriptors import ServiceContext
 from caruso.core.manager import ServiceManager
 from caruso.drivers.asterisk.switch import AsteriskSwitch
