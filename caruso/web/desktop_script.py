@@ -12,7 +12,7 @@ from typing import Any
 
 from caruso.core.manager import ServiceManager
 from caruso.script.effects import Effect
-from caruso.script.hosts.driver import advance
+from caruso.script.hosts.driver import advance, execute_safely
 from caruso.script.hosts.services import ServiceExecutor, jsonable
 from caruso.script.inputs import ActionResult, Answer, Back
 from caruso.script.interpreter import Interpreter, ScriptSource
@@ -68,7 +68,10 @@ class DesktopRun:
                 by, value = ref.lookup, context[ref.source]
             else:
                 continue
-            found = await self.executor.execute(Effect("find", {"class": ref.cls, "by": by, "value": value}), None)  # type: ignore[arg-type]
+            # a caller id that is no phone number (or a broken back-end) leaves the object unknown, as in the
+            # interpreter's own look-up: the script still starts
+            found = await execute_safely(self.executor, Effect("find", {"class": ref.cls, "by": by, "value": value}),
+                                         None)  # type: ignore[arg-type]
             if found.ok and found.value is not None:
                 objects[ref.name] = found.value
         return objects

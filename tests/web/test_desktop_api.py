@@ -140,3 +140,20 @@ async def test_a_campaign_call_pops_the_contact_and_runs_the_campaign_script(tmp
             resp = await ann.post("/api/desktop/disposition", json={"disposition": "sale"},
                                   headers={"X-CSRF-Token": token})
             assert resp.status == 200
+
+
+async def test_a_caller_id_that_is_no_phone_number_still_starts_the_agent_script(tmp_path: Path) -> None:
+    """SIP callers may present a user name ("sip:caller@host"): the screen pop finds no customer and the
+    queue's script starts anyway, as in the interpreter's own look-up."""
+    from caruso.storage.script_runs_repository import ScriptRunsRepository
+    from caruso.web.desktop_script import DesktopRun
+
+    async with running_site(tmp_path) as site:
+        storage = site.services.get(keys.STORAGE)  # type: ignore[attr-defined]
+        scripts = site.services.get(keys.SCRIPTS)  # type: ignore[attr-defined]
+        run = DesktopRun(site.services, scripts, ScriptRunsRepository(storage.database),  # type: ignore[arg-type]
+                         agent="ann", call="c-1", customer=None)
+        await run.start("quick-check", {"caller": "caller"}, {})
+        assert run.state is not None and not run.state.ended
+        assert run.question is not None
+        assert run.state.current.objects.get("customer") is None
