@@ -103,6 +103,7 @@ class Engine:
         member = agent.members[queue_id]
         queue = self.queues.get(queue_id)
         member.eligible_from = None if queue is None else eligible_from(agent.config.skills, queue.steps)
+        self._route(agent)
 
     def _make_ready(self, agent: AgentRuntime, reason: str = "") -> None:
         call = self._best_call_for(agent)
@@ -123,24 +124,34 @@ class Engine:
     def _best_call_for(self, agent: AgentRuntime) -> CallRuntime | None:
         """The call a free agent takes next, across its queues: highest priority, longest weighted wait
         (wait x queue weight), lowest penalty, earliest arrival, queue id."""
-        best: CallRuntime | None = None
+        route = agent.route
+        if route is None:
+            route = self._route(agent)
         best_rank: tuple | None = None
-        now, queues, calls = self.now, self.queues, self.calls
-        for member in agent.members.values():
-            step = member.eligible_from
-            if step is None:
-                continue
-            queue = queues.get(member.queue)
-            if queue is None:
-                continue
-            head = queue.waiting.best_from(step)
+        best = ""
+        now, calls = self.now, self.calls
+        for step, waiting, weight, penalty, queue_id in route:
+            heads = waiting.heads
+            if heads is None:
+                heads = waiting.rebuild()
+            head = heads[step]
             if head is None or (best_rank is not None and head[0] > best_rank[0]):
                 continue          # nothing to take here, or a lower priority than the best so far
-            call = calls[head[2]]
-            rank = (head[0], (call.joined - now) * queue.config.weight, member.penalty, head[1], member.queue)
+            rank = (head[0], (calls[head[2]].joined - now) * weight, penalty, head[1], queue_id)
             if best_rank is None or rank < best_rank:
-                best, best_rank = call, rank
-        return best
+                best_rank, best = rank, head[2]
+        return None if best_rank is None else calls[best]
+
+    def _route(self, agent: AgentRuntime) -> list[tuple]:
+        """What ``_best_call_for`` reads per queue, worked out once per configuration of the agent."""
+        route = []
+        for member in agent.members.values():
+            queue = self.queues.get(member.queue)
+            if member.eligible_from is not None and queue is not None:
+                route.append((member.eligible_from, queue.waiting, queue.config.weight, member.penalty,
+                              member.queue))
+        agent.route = route
+        return route
 
     def _match_call(self, call: CallRuntime) -> None:
         if call.status is CallStatus.WAITING:

@@ -82,6 +82,8 @@ class ConfigMixin(_Base):
                     queue.ready[k].remove(member.key)
             member.key, member.eligible_from = None, None
         del self.queues[queue_id]
+        for agent_id in self.members_of.get(queue_id, ()):
+            self._route(self.agents[agent_id])
         for agent in freed:       # connected calls go on; their agents wrap up as usual
             agent.call = None
             self._make_ready(agent)
@@ -103,6 +105,7 @@ class ConfigMixin(_Base):
         old_members = agent.members
         agent.config = config
         agent.members = {}
+        agent.route = None
         for m in config.queues:
             member = MemberRuntime(m.queue, m.penalty, m.order, None)
             previous = old_members.get(m.queue)

@@ -30,7 +30,7 @@ class MemberRuntime:
 
 class AgentRuntime:
     __slots__ = ("config", "seq", "state", "since", "reason", "totals", "created", "idle_since", "call",
-                 "members", "epoch")
+                 "members", "epoch", "route")
 
     def __init__(self, config: AgentConfig, seq: int, now: float) -> None:
         self.config = config
@@ -44,6 +44,9 @@ class AgentRuntime:
         self.call: str | None = None
         self.members: dict[str, MemberRuntime] = {}
         self.epoch = 0
+        # (eligible from step, queue's waiting index, weight, penalty, queue id) per queue the agent may take
+        # calls from: rebuilt when the agent's or one of its queues' configuration changes (None: not yet)
+        self.route: list[tuple] | None = None
 
 
 class CallStatus(str, enum.Enum):
