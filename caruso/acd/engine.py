@@ -129,18 +129,15 @@ class Engine:
             route = self._route(agent)
         best_rank: tuple | None = None
         best = ""
-        now, calls = self.now, self.calls
-        for step, waiting, weight, penalty, queue_id in route:
-            heads = waiting.heads
-            if heads is None:
-                heads = waiting.rebuild()
-            head = heads[step]
+        now = self.now
+        for step, heads, weight, penalty, queue_id in route:
+            head = heads[step]      # the first call in line at this step or later: (-priority, seq, id, joined)
             if head is None or (best_rank is not None and head[0] > best_rank[0]):
                 continue          # nothing to take here, or a lower priority than the best so far
-            rank = (head[0], (calls[head[2]].joined - now) * weight, penalty, head[1], queue_id)
+            rank = (head[0], (head[3] - now) * weight, penalty, head[1], queue_id)
             if best_rank is None or rank < best_rank:
                 best_rank, best = rank, head[2]
-        return None if best_rank is None else calls[best]
+        return None if best_rank is None else self.calls[best]
 
     def _route(self, agent: AgentRuntime) -> list[tuple]:
         """What ``_best_call_for`` reads per queue, worked out once per configuration of the agent."""
@@ -148,7 +145,7 @@ class Engine:
         for member in agent.members.values():
             queue = self.queues.get(member.queue)
             if member.eligible_from is not None and queue is not None:
-                route.append((member.eligible_from, queue.waiting, queue.config.weight, member.penalty,
+                route.append((member.eligible_from, queue.waiting.heads, queue.config.weight, member.penalty,
                               member.queue))
         agent.route = route
         return route
@@ -196,7 +193,8 @@ class Engine:
             self._send_away(offer, queue, "queue_full", arrived, hops)
             return
         now = self.now
-        call = CallRuntime(offer, offer.queue, (-offer.priority, next(self._call_seq), offer.id), now, arrived, hops)
+        call = CallRuntime(offer, offer.queue, (-offer.priority, next(self._call_seq), offer.id, now), now, arrived,
+                           hops)
         call.epoch = next(self._epoch)
         self.calls[offer.id] = call
         queue.calls.add(offer.id)

@@ -44,7 +44,7 @@ class AgentRuntime:
         self.call: str | None = None
         self.members: dict[str, MemberRuntime] = {}
         self.epoch = 0
-        # (eligible from step, queue's waiting index, weight, penalty, queue id) per queue the agent may take
+        # (eligible from step, queue's waiting heads, weight, penalty, queue id) per queue the agent may take
         # calls from: rebuilt when the agent's or one of its queues' configuration changes (None: not yet)
         self.route: list[tuple] | None = None
 
