@@ -65,8 +65,8 @@ def rate(samples: list[int]) -> float:
 def run_size(n_agents: int, cycles: int, seed: int, clock: str = "wall") -> dict:
     rng = random.Random(seed)
     queues, agents = build_configs(n_agents, rng)
-    clock = [0.0]
-    core = AcdCore(lambda: clock[0], seed=seed, queues=queues, agents=agents)
+    sim = [0.0]   # the simulated time the core reads
+    core = AcdCore(lambda: sim[0], seed=seed, queues=queues, agents=agents)
     linear = LinearRouter(queues, agents)
     # every agent takes a call and stays busy; then 1,000 calls wait
     serial = 0
@@ -90,8 +90,8 @@ def run_size(n_agents: int, cycles: int, seed: int, clock: str = "wall") -> dict
     # cpu: this thread's CPU time, which leaves out the time other processes hold the core (shared machines)
     perf = time.perf_counter_ns if clock == "wall" else time.thread_time_ns
     for _ in range(cycles):
-        clock[0] += 0.05
-        now = clock[0]
+        sim[0] += 0.05
+        now = sim[0]
         for reserve in [o for o in core.tick() if isinstance(o, Reserve)]:
             # a call relaxed onto an idle agent's skills (the linear router has no timers: mirror it)
             agent_id = reserve.agents[0]

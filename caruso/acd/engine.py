@@ -172,7 +172,7 @@ class Engine:
         if member is not None and member.key is not None:
             queue.rr_last = member.key
         call.status = CallStatus.RINGING
-        call.ringing = tuple(agent.config.id for agent in agents)
+        call.ringing = (agents[0].config.id,) if len(agents) == 1 else tuple(a.config.id for a in agents)
         call.ring_epoch = next(self._epoch)
         for agent in agents:
             agent.call = call.id
