@@ -5,12 +5,11 @@ never from the request), so an agent cannot reach another agent's data.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from caruso import keys
 from caruso.acd.errors import InvalidTransition, UnknownAgent
@@ -22,6 +21,7 @@ from caruso.web.errors import ApiError
 from caruso.web.keys import SERVICES
 from caruso.web.pages import render
 from caruso.web.security import access, current_user
+from caruso.web.sockets import serve_broadcast
 from caruso.web.users_api import audit, json_body
 
 HUB = web.AppKey("desktop_hub", DesktopHub)
@@ -48,27 +48,9 @@ async def state(request: web.Request) -> web.Response:
 
 @access(Role.AGENT)
 async def socket(request: web.Request) -> web.WebSocketResponse:
-    agent = my_agent(request)
-    desk = request.app[HUB].desk(agent)
-    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
-    await ws.prepare(request)
+    desk = request.app[HUB].desk(my_agent(request))
     assert desk.broadcaster is not None
-    client = await desk.broadcaster.serve(ws)
-    try:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT and msg.data == "resync":
-                client.needs_resync = True
-                client.wakeup.set()
-    finally:
-        desk.broadcaster.remove(client)
-        if client.task is not None and not client.task.done():
-            client.task.cancel()
-            try:
-                await client.task
-            except asyncio.CancelledError:
-                if asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                    raise
-    return ws
+    return await serve_broadcast(request, desk.broadcaster)
 
 
 @access(Role.AGENT)

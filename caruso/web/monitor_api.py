@@ -6,15 +6,15 @@ every later frame a JSON array of messages (``snapshot``, ``agent``, ``queue``, 
 
 from __future__ import annotations
 
-import asyncio
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from caruso import keys
 from caruso.auth.roles import Role
 from caruso.web.keys import SERVICES
 from caruso.web.pages import render
 from caruso.web.security import access
+from caruso.web.sockets import serve_broadcast
 
 
 @access(Role.SUPERVISOR)
@@ -29,25 +29,7 @@ async def snapshot(request: web.Request) -> web.Response:
 
 @access(Role.SUPERVISOR)
 async def socket(request: web.Request) -> web.WebSocketResponse:
-    monitor = request.app[SERVICES].get(keys.MONITOR)
-    ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4096)
-    await ws.prepare(request)
-    client = await monitor.attach(ws)
-    try:
-        async for msg in ws:           # the browser only sends pings; anything else is ignored
-            if msg.type == WSMsgType.TEXT and msg.data == "resync":
-                client.needs_resync = True
-                client.wakeup.set()
-    finally:
-        monitor.broadcaster.remove(client)
-        if client.task is not None and not client.task.done():
-            client.task.cancel()
-            try:
-                await client.task
-            except asyncio.CancelledError:
-                if asyncio.current_task().cancelling():  # type: ignore[union-attr]
-                    raise
-    return ws
+    return await serve_broadcast(request, request.app[SERVICES].get(keys.MONITOR).broadcaster)
 
 
 def setup(app: web.Application) -> None:
