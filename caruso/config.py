@@ -179,7 +179,8 @@ class Config:
 
     @property
     def data_dir(self) -> Path:
-        return self.server.data_dir
+        """Always absolute: helper processes (Kamailio, media workers) run in other directories."""
+        return self.server.data_dir.absolute()
 
     @property
     def database_url(self) -> str:
@@ -227,4 +228,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
     if "source" in data:
         raise ConfigError("unknown section", file=source, key="source")
     data = _apply_env(data, env)
-    return build(Config, {**data, "source": source}, file=source)
+    config = build(Config, {**data, "source": source}, file=source)
+    # a relative data directory is relative to where Caruso was started, fixed once here
+    return dataclasses.replace(config, server=dataclasses.replace(config.server,
+                                                                  data_dir=config.server.data_dir.absolute()))

@@ -126,3 +126,29 @@ def test_non_editable_install_finds_its_shipped_folders(tmp_path: Path) -> None:
     help_out = subprocess.run([sys.executable, "-m", "caruso", "--help"], cwd=tmp_path, env=env,
                               capture_output=True, text=True, check=True).stdout
     assert "serve" in help_out
+
+
+@pytest.mark.slow
+def test_quick_start_defaults_relative_data_dir_with_the_embedded_sip_server(tmp_path: Path) -> None:
+    """What ./run.sh does: no data-dir setting (./var where Caruso starts) and the embedded SIP server,
+    whose Kamailio runs in another directory and must still find its files."""
+    from tests.sip.support import free_block
+
+    port, sip = free_port(), free_block(40)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARUSO_")}
+    env.update({"CARUSO_WEB__PORT": str(port), "CARUSO_SIP__PORT": str(sip),
+                "CARUSO_SIP__RTP_PORT_START": str(sip + 2)})
+    proc = subprocess.Popen([*CARUSO, "serve", "--demo"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        body = wait_for_health(f"http://127.0.0.1:{port}/health", proc)
+        assert body["services"]["telephony"]["state"] == "ok", body["services"]["telephony"]
+        assert body["status"] == "ok", body
+        assert (tmp_path / "var" / "caruso.db").is_file()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err

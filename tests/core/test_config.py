@@ -13,7 +13,7 @@ from caruso.errors import ConfigError
 def test_defaults_need_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     cfg = load_config(env={})
-    assert cfg.data_dir == Path("./var")
+    assert cfg.data_dir == tmp_path / "var" and cfg.data_dir.is_absolute()  # ./var where Caruso started
     assert (cfg.web.host, cfg.web.port) == ("127.0.0.1", 8080)
     assert (cfg.sip.host, cfg.sip.port, cfg.sip.transports) == ("127.0.0.1", 5060, ["udp", "tcp"])
     assert cfg.asterisk.fastagi_port == 4573
