@@ -1,18 +1,25 @@
 """ACD routing decisions: the indexed core beside a straightforward linear-scan router, same data, same run.
 
-    .venv/bin/python bench/bench_acd.py [--cycles N] [--sizes 10,100,1000,10000]
+    .venv/bin/python bench/bench_acd.py [--cycles N] [--sizes 10,100,1000,10000] [--interleaved]
 
 Set-up per size: N agents, 100 queues each requiring 3 skills (of 30) with minimum levels and a relaxation
 (30 s: level 50, 60 s: any level), every agent in 3 queues with random skill levels, all agents busy and
-1,000 calls waiting.  Each cycle is two routing events, timed in both routers:
+1,000 calls waiting (queued one every 50 ms, as during the run).  Each cycle is two routing events:
   - an agent's call ends: it becomes ready and takes the best waiting call across its queues (or idles);
   - a new call arrives in a random queue: it takes the best eligible ready agent (or waits).
 The agent then answers (not timed), so about 1,000 calls keep waiting.  Two tables: the routing decision
 itself (which call a free agent takes, which agent an arriving call gets: the core's index look-up against
 the scan), and the whole operation (the core's state changes, events, EWT and timers besides the decision;
-the scan router's list bookkeeping).  Both routers make the same choices (checked on every event:
-longest-idle strategy, same tie-breaks).  Memory per agent and per waiting call
-is measured with tracemalloc.  The collector is frozen after set-up (gc.freeze) so it does not rescan it.
+the scan router's list bookkeeping).
+
+Each router is driven through the same event sequence in a pass of its own (same seed, same workload; the
+core's pass first, the scan router's pass replaying the core's relaxation timers, which it does not have),
+so that neither router's memory traffic evicts the other's data from the CPU caches between its decisions;
+every decision of the scan router's pass is checked against the core's (longest-idle strategy, same
+tie-breaks).  ``--interleaved`` instead runs both routers side by side on every event, the scan router's
+pass over all agents or calls evicting the core's data before each of its decisions.  Memory per agent and
+per waiting call is measured with tracemalloc.  The collector is frozen after set-up (gc.freeze) so it does
+not rescan it.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from caruso.acd import (AcdCore, AgentConfig, AgentState, CallOffer, Membership,
 from caruso.acd.reference import LinearRouter  # noqa: E402
 
 QUEUES, SKILLS, WAITING = 100, 30, 1000
+EVENTS = ("agent free", "call arrives")
 
 
 def build_configs(n_agents: int, rng: random.Random) -> tuple[list[QueueConfig], list[AgentConfig]]:
@@ -62,116 +70,275 @@ def rate(samples: list[int]) -> float:
     return len(samples) / (sum(samples) / 1e9)
 
 
-def run_size(n_agents: int, cycles: int, seed: int, clock: str = "wall") -> dict:
+class Timings:
+    def __init__(self) -> None:
+        self.decision: dict[str, list[int]] = {kind: [] for kind in EVENTS}
+        self.whole: dict[str, list[int]] = {kind: [] for kind in EVENTS}
+
+
+class CoreDriver:
+    """The core: the decision is its index look-up; the operation is the public method with everything it does."""
+
+    def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], seed: int, perf) -> None:
+        self.sim = [0.0]
+        self.core = AcdCore(lambda: self.sim[0], seed=seed, queues=queues, agents=agents)
+        self.perf = perf
+        self.timings = Timings()
+
+    def start(self, agent_ids: list[str]) -> None:
+        for agent_id in agent_ids:   # every agent logs in and is busy on an outbound call
+            self.core.agent_state(agent_id, AgentState.PAUSED)
+            self.core.agent_state(agent_id, AgentState.BUSY)
+
+    def set_time(self, now: float) -> None:
+        self.sim[0] = now
+
+    def relaxed(self, cycle: int) -> list[tuple[str, str]]:
+        """Calls the relaxation timers matched to an idle agent: (call, agent); the agent answers."""
+        core = self.core
+        pairs = [(o.call, o.agents[0]) for o in core.tick() if isinstance(o, Reserve)]
+        for call_id, agent_id in pairs:
+            core.answered(call_id, agent_id)
+        return pairs
+
+    def queue_call(self, call: dict) -> str | None:
+        """A call arrives, untimed (topping up the waiting calls); the agent it gets answers."""
+        out = self.core.offer(CallOffer(call["id"], call["queue"], call["priority"]))
+        return self._answer_offer(call, out)
+
+    def _answer_offer(self, call: dict, out: list) -> str | None:
+        got = [o.agents[0] for o in out if isinstance(o, Reserve)]
+        if got:
+            self.core.answered(call["id"], got[0])
+            return got[0]
+        return None
+
+    def agent_free(self, agent_id: str, ended: str | None, now: float) -> str | None:
+        core, perf, timings = self.core, self.perf, self.timings
+        core.now = now
+        runtime = core.agents[agent_id]
+        best_call_for = core._best_call_for
+        t0 = perf()
+        picked = best_call_for(runtime)
+        t1 = perf()
+        timings.decision["agent free"].append(t1 - t0)
+        t0 = perf()
+        out = core.call_ended(ended) if ended else core.agent_state(agent_id, AgentState.READY)
+        t1 = perf()
+        timings.whole["agent free"].append(t1 - t0)
+        got = [o.call for o in out if isinstance(o, Reserve)]
+        decided = got[0] if got else None
+        assert decided == (picked.id if picked else None), (decided, picked)
+        if decided:
+            core.answered(decided, agent_id)
+        return decided
+
+    def call_arrives(self, call: dict, now: float) -> str | None:
+        core, perf, timings = self.core, self.perf, self.timings
+        core.now = now
+        queue = core.queues[call["queue"]]
+        agents_for = core._agents_for
+        t0 = perf()
+        picked = agents_for(queue, 0)
+        t1 = perf()
+        timings.decision["call arrives"].append(t1 - t0)
+        offer = CallOffer(call["id"], call["queue"], call["priority"])
+        t0 = perf()
+        out = core.offer(offer)
+        t1 = perf()
+        timings.whole["call arrives"].append(t1 - t0)
+        decided = self._answer_offer(call, out)
+        assert decided == (picked[0].config.id if picked else None), (decided, picked)
+        return decided
+
+    def abandon(self, call_id: str) -> None:
+        self.core.abandon(call_id)
+
+
+class LinearDriver:
+    """The scan router: the decision is its scan; the operation adds its list bookkeeping."""
+
+    def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], perf,
+                 relaxed: list[list[tuple[str, str]]] | None = None) -> None:
+        self.linear = LinearRouter(queues, agents)
+        self.perf = perf
+        self.timings = Timings()
+        self.replay = relaxed      # the core's relaxation matches, per cycle (the scan router has no timers)
+        self.now = 0.0
+
+    def start(self, agent_ids: list[str]) -> None:
+        pass     # agents start not ready, as logged in and busy
+
+    def set_time(self, now: float) -> None:
+        self.now = now
+
+    def relaxed(self, cycle: int) -> list[tuple[str, str]]:
+        pairs = self.replay[cycle] if self.replay is not None else []
+        linear = self.linear
+        for call_id, agent_id in pairs:
+            linear.agents[agent_id]["ready"] = False
+            linear.waiting.remove(next(c for c in linear.waiting if c["id"] == call_id))
+        return pairs
+
+    def queue_call(self, call: dict) -> str | None:
+        return self.linear.offer(call, self.now)
+
+    def agent_free(self, agent_id: str, ended: str | None, now: float) -> str | None:
+        linear, perf, timings = self.linear, self.perf, self.timings
+        best_call_for = linear.best_call_for
+        t0 = perf()
+        picked = best_call_for(agent_id, now)
+        t1 = perf()
+        timings.decision["agent free"].append(t1 - t0)
+        t0 = perf()
+        decided = linear.agent_ready(agent_id, now)
+        t1 = perf()
+        timings.whole["agent free"].append(t1 - t0)
+        assert decided == (picked["id"] if picked else None)
+        return decided
+
+    def call_arrives(self, call: dict, now: float) -> str | None:
+        linear, perf, timings = self.linear, self.perf, self.timings
+        best_agent_for = linear.best_agent_for
+        t0 = perf()
+        picked = best_agent_for(call, now)
+        t1 = perf()
+        timings.decision["call arrives"].append(t1 - t0)
+        t0 = perf()
+        decided = linear.offer(call, now)
+        t1 = perf()
+        timings.whole["call arrives"].append(t1 - t0)
+        assert decided == (picked["config"].id if picked else None)
+        return decided
+
+    def abandon(self, call_id: str) -> None:
+        self.linear.waiting.remove(next(c for c in self.linear.waiting if c["id"] == call_id))
+
+
+class Both:
+    """--interleaved: both routers on every event, side by side (the scan evicts the core's data)."""
+
+    def __init__(self, core: CoreDriver, linear: LinearDriver) -> None:
+        self.core, self.linear = core, linear
+
+    def start(self, agent_ids: list[str]) -> None:
+        self.core.start(agent_ids)
+
+    def set_time(self, now: float) -> None:
+        self.core.set_time(now)
+        self.linear.set_time(now)
+
+    def relaxed(self, cycle: int) -> list[tuple[str, str]]:
+        pairs = self.core.relaxed(cycle)
+        self.linear.replay = {cycle: pairs}
+        return self.linear.relaxed(cycle)
+
+    def _same(self, a: str | None, b: str | None) -> str | None:
+        assert a == b, (a, b)
+        return a
+
+    def queue_call(self, call: dict) -> str | None:
+        return self._same(self.core.queue_call(call), self.linear.queue_call(call))
+
+    def agent_free(self, agent_id: str, ended: str | None, now: float) -> str | None:
+        return self._same(self.core.agent_free(agent_id, ended, now), self.linear.agent_free(agent_id, ended, now))
+
+    def call_arrives(self, call: dict, now: float) -> str | None:
+        return self._same(self.core.call_arrives(call, now), self.linear.call_arrives(call, now))
+
+    def abandon(self, call_id: str) -> None:
+        self.core.abandon(call_id)
+        self.linear.abandon(call_id)
+
+
+def drive(router, agents: list[AgentConfig], cycles: int, seed: int) -> tuple[list, list]:
+    """The workload: the same for every router that makes the same decisions.  Returns every decision in
+    order and the relaxation matches per cycle."""
     rng = random.Random(seed)
-    queues, agents = build_configs(n_agents, rng)
-    sim = [0.0]   # the simulated time the core reads
-    core = AcdCore(lambda: sim[0], seed=seed, queues=queues, agents=agents)
-    linear = LinearRouter(queues, agents)
-    # every agent takes a call and stays busy; then 1,000 calls wait
     serial = 0
-    on_call: dict[str, str | None] = {}
-    for a in agents:   # every agent logs in and is busy on an outbound call
-        core.agent_state(a.id, AgentState.PAUSED)
-        core.agent_state(a.id, AgentState.BUSY)
-        on_call[a.id] = None
-    for _ in range(WAITING):
+    decisions: list = []
+    relaxed_per_cycle: list[list[tuple[str, str]]] = []
+    on_call: dict[str, str | None] = {a.id: None for a in agents}
+    router.start(list(on_call))
+    waiting: dict[str, None] = {}     # waiting call ids in arrival order (an insertion-ordered dict)
+    now = 0.0
+    for _ in range(WAITING):    # one every 50 ms, as during the run
         serial += 1
-        queue = f"q{rng.randrange(QUEUES)}"
-        core.offer(CallOffer(f"w{serial}", queue))
-        linear.waiting.append({"id": f"w{serial}", "queue": queue, "priority": 0, "seq": serial, "joined": 0.0})
+        now += 0.05
+        router.set_time(now)
+        call = {"id": f"w{serial}", "queue": f"q{rng.randrange(QUEUES)}", "priority": 0, "seq": serial,
+                "joined": now}
+        assert router.queue_call(call) is None
+        waiting[call["id"]] = None
     busy = sorted(on_call)
     gc.collect()
     gc.freeze()
-    t_core: dict[str, list[int]] = {"agent free": [], "call arrives": []}
-    t_linear: dict[str, list[int]] = {"agent free": [], "call arrives": []}
-    d_core: dict[str, list[int]] = {"agent free": [], "call arrives": []}     # the decision alone
-    d_linear: dict[str, list[int]] = {"agent free": [], "call arrives": []}
-    # cpu: this thread's CPU time, which leaves out the time other processes hold the core (shared machines)
-    perf = time.perf_counter_ns if clock == "wall" else time.thread_time_ns
-    for _ in range(cycles):
-        sim[0] += 0.05
-        now = sim[0]
-        for reserve in [o for o in core.tick() if isinstance(o, Reserve)]:
-            # a call relaxed onto an idle agent's skills (the linear router has no timers: mirror it)
-            agent_id = reserve.agents[0]
-            core.answered(reserve.call, agent_id)
-            linear.agents[agent_id]["ready"] = False
-            linear.waiting.remove(next(c for c in linear.waiting if c["id"] == reserve.call))
-            on_call[agent_id] = reserve.call
+    for cycle in range(cycles):
+        now += 0.05
+        router.set_time(now)
+        pairs = router.relaxed(cycle)
+        relaxed_per_cycle.append(pairs)
+        for call_id, agent_id in pairs:
+            del waiting[call_id]
+            on_call[agent_id] = call_id
             busy.append(agent_id)
-        while len(linear.waiting) < WAITING:   # top up to 1,000 waiting (not timed)
+        while len(waiting) < WAITING:   # top up to 1,000 waiting (not timed)
             serial += 1
             call = {"id": f"t{serial}", "queue": f"q{rng.randrange(QUEUES)}", "priority": 0, "seq": serial,
                     "joined": now}
-            got_linear = linear.offer(call, now)
-            got_core = [o.agents[0] for o in core.offer(CallOffer(call["id"], call["queue"]))
-                        if isinstance(o, Reserve)]
-            assert (got_core[0] if got_core else None) == got_linear, (got_core, got_linear)
-            if got_linear:
-                core.answered(call["id"], got_linear)
-                on_call[got_linear] = call["id"]
-                busy.append(got_linear)
+            got = router.queue_call(call)
+            decisions.append(got)
+            if got:
+                on_call[got] = call["id"]
+                busy.append(got)
+            else:
+                waiting[call["id"]] = None
         # 1) an agent's call ends
         if busy:
             agent_id = busy.pop(rng.randrange(len(busy)))
-            ended = on_call.pop(agent_id)
-            core.now = now
-            runtime = core.agents[agent_id]
-            t0 = perf()
-            picked = core._best_call_for(runtime)
-            t1 = perf()
-            scanned = linear.best_call_for(agent_id, now)
-            t2 = perf()
-            assert (picked.id if picked else None) == (scanned["id"] if scanned else None)
-            d_core["agent free"].append(t1 - t0)
-            d_linear["agent free"].append(t2 - t1)
-            t0 = perf()
-            out = core.call_ended(ended) if ended else core.agent_state(agent_id, AgentState.READY)
-            t1 = perf()
-            got_linear = linear.agent_ready(agent_id, now)
-            t2 = perf()
-            got_core = [o.call for o in out if isinstance(o, Reserve)]
-            assert (got_core[0] if got_core else None) == got_linear, (got_core, got_linear)
-            t_core["agent free"].append(t1 - t0)
-            t_linear["agent free"].append(t2 - t1)
-            if got_linear:
-                core.answered(got_linear, agent_id)
-                on_call[agent_id] = got_linear
+            got = router.agent_free(agent_id, on_call.pop(agent_id), now)
+            decisions.append(got)
+            if got:
+                del waiting[got]
+                on_call[agent_id] = got
                 busy.append(agent_id)
         # 2) a call arrives
         serial += 1
         call = {"id": f"n{serial}", "queue": f"q{rng.randrange(QUEUES)}", "priority": rng.choice((0, 0, 0, 1)),
                 "seq": serial, "joined": now}
-        queue = core.queues[call["queue"]]
-        t0 = perf()
-        picked_agents = core._agents_for(queue, 0)
-        t1 = perf()
-        scanned = linear.best_agent_for(call, now)
-        t2 = perf()
-        assert (picked_agents[0].config.id if picked_agents else None) == (scanned["config"].id if scanned else None)
-        d_core["call arrives"].append(t1 - t0)
-        d_linear["call arrives"].append(t2 - t1)
-        t0 = perf()
-        out = core.offer(CallOffer(call["id"], call["queue"], call["priority"]))
-        t1 = perf()
-        got_linear = linear.offer(call, now)
-        t2 = perf()
-        got_core = [o.agents[0] for o in out if isinstance(o, Reserve)]
-        assert (got_core[0] if got_core else None) == got_linear, (got_core, got_linear)
-        t_core["call arrives"].append(t1 - t0)
-        t_linear["call arrives"].append(t2 - t1)
-        if got_linear:
-            core.answered(call["id"], got_linear)
-            on_call[got_linear] = call["id"]
-            busy.append(got_linear)
-        while len(linear.waiting) > WAITING:   # keep about 1,000 waiting: the longest waiter hangs up
-            oldest = linear.waiting.pop(0)
-            core.abandon(oldest["id"])
+        got = router.call_arrives(call, now)
+        decisions.append(got)
+        if got:
+            on_call[got] = call["id"]
+            busy.append(got)
+        else:
+            waiting[call["id"]] = None
+        while len(waiting) > WAITING:   # keep about 1,000 waiting: the longest waiter hangs up
+            oldest = next(iter(waiting))
+            del waiting[oldest]
+            router.abandon(oldest)
     gc.unfreeze()
-    waiting = len(linear.waiting)
-    return {"agents": n_agents, "waiting": waiting, "core": t_core, "linear": t_linear, "decision core": d_core,
-            "decision linear": d_linear}
+    return decisions, relaxed_per_cycle
+
+
+def run_size(n_agents: int, cycles: int, seed: int, clock: str, interleaved: bool) -> dict:
+    queues, agents = build_configs(n_agents, random.Random(seed))
+    # cpu: this thread's CPU time, which leaves out the time other processes hold the core (shared machines)
+    perf = time.perf_counter_ns if clock == "wall" else time.thread_time_ns
+    core = CoreDriver(queues, agents, seed, perf)
+    if interleaved:
+        linear = LinearDriver(queues, agents, perf)
+        drive(Both(core, linear), agents, cycles, seed)
+    else:
+        core_decisions, relaxed = drive(core, agents, cycles, seed)
+        del core.core                 # the core's pass is over: its memory goes before the scan router's pass
+        gc.collect()
+        linear = LinearDriver(queues, agents, perf, relaxed)
+        linear_decisions, _ = drive(linear, agents, cycles, seed)
+        for index, (a, b) in enumerate(zip(core_decisions, linear_decisions)):
+            assert a == b, f"decision {index}: the core chose {a!r}, the scan router {b!r}"
+        assert len(core_decisions) == len(linear_decisions)
+    return {"agents": n_agents, "core": core.timings, "linear": linear.timings}
 
 
 def memory(n_agents: int, seed: int) -> tuple[float, float]:
@@ -201,26 +368,30 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                         help="time each decision by the wall clock (default) or by this thread's CPU time")
+    parser.add_argument("--interleaved", action="store_true",
+                        help="run both routers side by side on every event instead of one pass each")
     args = parser.parse_args()
+    mode = "both routers side by side on every event" if args.interleaved else "one pass per router, same events"
     print(f"ACD routing decisions: {QUEUES} queues x 3 skills, ~{WAITING} calls waiting, {args.cycles} cycles "
-          f"(2 routing events each); latency in microseconds ({args.clock} clock); "
+          f"(2 routing events each), {mode}; latency in microseconds ({args.clock} clock); "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    results = [run_size(int(size), args.cycles, args.seed, args.clock) for size in args.sizes.split(",")]
-    for title, core_key, scan_key in (
-            ("the routing decision itself (which call / which agent, from the indexes vs by scanning)",
-             "decision core", "decision linear"),
+    results = [run_size(int(size), args.cycles, args.seed, args.clock, args.interleaved)
+               for size in args.sizes.split(",")]
+    for title, field in (
+            ("the routing decision itself (which call / which agent, from the indexes vs by scanning)", "decision"),
             ("the whole operation (decision + state changes, events, timers; the scan router's own bookkeeping)",
-             "core", "linear")):
+             "whole")):
         print(f"\n{title}")
-        print(f"{'agents':>7} {'event':<12} {'waiting':>7} | {'core p50':>8} {'p99':>7} {'per s':>9} | "
+        print(f"{'agents':>7} {'event':<12} | {'core p50':>8} {'p99':>7} {'per s':>9} | "
               f"{'scan p50':>8} {'p99':>7} {'per s':>8} | {'faster p50':>10} {'p99':>5}")
         for r in results:
-            for kind in ("agent free", "call arrives", "both"):
-                core = r[core_key][kind] if kind != "both" else sum(r[core_key].values(), [])
-                scan = r[scan_key][kind] if kind != "both" else sum(r[scan_key].values(), [])
+            ours, theirs = getattr(r["core"], field), getattr(r["linear"], field)
+            for kind in (*EVENTS, "both"):
+                core = ours[kind] if kind != "both" else sum(ours.values(), [])
+                scan = theirs[kind] if kind != "both" else sum(theirs.values(), [])
                 c50, c99, s50, s99 = (percentile(core, 0.5), percentile(core, 0.99), percentile(scan, 0.5),
                                       percentile(scan, 0.99))
-                print(f"{r['agents']:>7} {kind:<12} {r['waiting']:>7} | {c50:>8.1f} {c99:>7.1f} {rate(core):>9,.0f} | "
+                print(f"{r['agents']:>7} {kind:<12} | {c50:>8.1f} {c99:>7.1f} {rate(core):>9,.0f} | "
                       f"{s50:>8.1f} {s99:>7.1f} {rate(scan):>8,.0f} | {s50 / c50:>9.1f}x {s99 / c99:>4.0f}x")
     per_agent, per_call = memory(10_000, args.seed)
     print(f"memory (tracemalloc, 10,000 agents in 3 queues each, indexed while ready): "

@@ -18,6 +18,7 @@ from caruso.acd.skills import eligible_from, step_at
 from caruso.acd.state import STAFFED, AgentRuntime, CallRuntime, CallStatus, MemberRuntime, QueueRuntime
 from caruso.acd.strategies import agent_key, pick
 from caruso.acd.timers import TimerHeap
+from caruso.acd.waiting import EMPTY_RANK, HeadTable
 
 _READY, _LOGGED_OUT = AgentState.READY, AgentState.LOGGED_OUT   # enum look-ups cost on the hot path
 MAX_HOPS = 5  # overflow from queue to queue at most this many times, then hang up
@@ -33,6 +34,8 @@ class Engine:
         self.queues: dict[str, QueueRuntime] = {}
         self.members_of: dict[str, set[str]] = {}   # queue id -> agent ids listing it (queue may not exist)
         self.calls: dict[str, CallRuntime] = {}
+        self.head_table = HeadTable()    # every queue's first call in line per step (waiting.py)
+        self._cells = self.head_table.cells     # (the list grows in place)
         self.timers = TimerHeap()
         self._agent_seq = itertools.count(1)
         self._call_seq = itertools.count(1)
@@ -123,32 +126,65 @@ class Engine:
 
     def _best_call_for(self, agent: AgentRuntime) -> CallRuntime | None:
         """The call a free agent takes next, across its queues: highest priority, longest weighted wait
-        (wait x queue weight), lowest penalty, earliest arrival, queue id."""
+        (wait x queue weight), lowest penalty, earliest arrival.  When the agent's queues have the same
+        weight, the longest wait is the earliest join time, compared as such.
+
+        Per queue it reads one HeadTable cell: the first call in line at the step from which the agent is
+        eligible, ranked with the agent's penalty there.  An agent in up to three queues of one weight (most
+        agents) keeps its cells' numbers in its own record, so the decision touches that record and one list
+        every decision shares, and compares the ranks in C."""
+        if agent.fast:
+            cells = self._cells
+            best = min(cells[agent.c0], cells[agent.c1], cells[agent.c2])
+            return None if best is EMPTY_RANK else best[4]
+        return self._best_call_any(agent)
+
+    def _best_call_any(self, agent: AgentRuntime) -> CallRuntime | None:
+        """The same for any agent: more than three queues, or queues of different weights."""
         route = agent.route
         if route is None:
             route = self._route(agent)
+            if agent.fast:
+                return self._best_call_for(agent)
+        cells = self._cells
+        if not agent.weighted:
+            best = EMPTY_RANK
+            for cell in route:
+                head = cells[cell]
+                if head < best:
+                    best = head
+            return None if best is EMPTY_RANK else best[4]
+        # different weights: the weighted wait depends on the time now
+        weights, now = self.head_table.cell_weight, self.now
         best_rank: tuple | None = None
-        best = ""
-        now = self.now
-        for step, heads, weight, penalty, queue_id in route:
-            head = heads[step]      # the first call in line at this step or later: (-priority, seq, id, joined)
-            if head is None or (best_rank is not None and head[0] > best_rank[0]):
-                continue          # nothing to take here, or a lower priority than the best so far
-            rank = (head[0], (head[3] - now) * weight, penalty, head[1], queue_id)
+        call = None
+        for cell in route:
+            head = cells[cell]
+            if head is EMPTY_RANK:
+                continue
+            rank = (head[0], (head[1] - now) * weights[cell], head[2], head[3])
             if best_rank is None or rank < best_rank:
-                best_rank, best = rank, head[2]
-        return None if best_rank is None else self.calls[best]
+                best_rank, call = rank, head[4]
+        return call
 
-    def _route(self, agent: AgentRuntime) -> list[tuple]:
-        """What ``_best_call_for`` reads per queue, worked out once per configuration of the agent."""
+    def _route(self, agent: AgentRuntime) -> tuple[int, ...]:
+        """The HeadTable cells ``_best_call_for`` reads, worked out once per configuration of the agent."""
+        table = self.head_table
         route = []
+        weights = set()
         for member in agent.members.values():
             queue = self.queues.get(member.queue)
-            if member.eligible_from is not None and queue is not None:
-                route.append((member.eligible_from, queue.waiting.heads, queue.config.weight, member.penalty,
-                              member.queue))
-        agent.route = route
-        return route
+            if queue is None:
+                continue
+            weights.add(queue.config.weight)
+            if member.eligible_from is not None:
+                route.append(table.cell(queue.waiting.base + member.eligible_from, member.penalty))
+        agent.route = tuple(route)
+        agent.weighted = len(weights) > 1
+        agent.fast = not agent.weighted and len(route) <= 3
+        if agent.fast:
+            agent.c0, agent.c1, agent.c2 = (*route, table.empty, table.empty, table.empty)[:3]
+        return agent.route
 
     def _match_call(self, call: CallRuntime) -> None:
         if call.status is CallStatus.WAITING:
@@ -198,7 +234,7 @@ class Engine:
         call.epoch = next(self._epoch)
         self.calls[offer.id] = call
         queue.calls.add(offer.id)
-        queue.waiting.add(call.key, 0)
+        queue.waiting.add(call.key, 0, call)
         position = queue.waiting.position(call.key)
         call.predicted = queue.ewt.estimate(position, queue.staffed, len(queue.ready[0]))
         self._schedule_queue_timers(call, queue)
@@ -221,7 +257,7 @@ class Engine:
         call.ringing = ()
         call.ring_epoch = next(self._epoch)
         call.step = max(call.step, step_at(queue.steps, self.now - call.joined))
-        queue.waiting.add(call.key, call.step)
+        queue.waiting.add(call.key, call.step, call)
         self._out.append(CallQueued(call.id, call.queue, self.now, queue.waiting.position(call.key),
                                     self._ewt(call, queue), requeued=True))
         max_wait = queue.config.max_wait

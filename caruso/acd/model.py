@@ -13,6 +13,9 @@ from typing import Mapping
 from caruso.acd.errors import AcdConfigError
 
 
+MAX_PRIORITY = 1_000_000_000   # a call's priority, either way (the core keeps it in a machine integer)
+
+
 class AgentState(str, enum.Enum):
     LOGGED_OUT = "logged_out"
     READY = "ready"
@@ -187,3 +190,8 @@ class CallOffer:
     queue: str
     priority: int = 0
     caller: str = ""
+
+    def __post_init__(self) -> None:
+        if not -MAX_PRIORITY <= self.priority <= MAX_PRIORITY:
+            raise AcdConfigError(f"call {self.id!r}: priority {self.priority} is not within "
+                                 f"-{MAX_PRIORITY:,}..{MAX_PRIORITY:,}")

@@ -38,13 +38,15 @@ class LinearRouter:
     def best_call_for(self, agent_id: str, now: float) -> dict | None:
         """The decision alone: the call a free agent takes, by scanning every waiting call."""
         agent = self.agents[agent_id]
+        # the longest weighted wait; with one weight in all its queues, the earliest join time
+        weighted = len({self.queues[q].weight for q in agent["penalty"] if q in self.queues}) > 1
         best = None
         for call in self.waiting:
             penalty = agent["penalty"].get(call["queue"])
             if penalty is None or not self._eligible(agent, call, now):
                 continue
-            weight = self.queues[call["queue"]].weight
-            rank = (-call["priority"], -(now - call["joined"]) * weight, penalty, call["seq"], call["queue"])
+            wait = -(now - call["joined"]) * self.queues[call["queue"]].weight if weighted else call["joined"]
+            rank = (-call["priority"], wait, penalty, call["seq"], call["queue"])
             if best is None or rank < best[0]:
                 best = (rank, call)
         return None if best is None else best[1]

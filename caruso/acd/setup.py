@@ -27,7 +27,7 @@ class ConfigMixin(_Base):
         """Add a queue, or change one in place (its waiting calls keep their places)."""
         self._begin()  # type: ignore[attr-defined]
         old = self.queues.get(config.id)
-        queue = QueueRuntime(config)
+        queue = QueueRuntime(config, self.head_table)
         if old is not None:
             queue.stats, queue.ewt, queue.calls = old.stats, old.ewt, old.calls
             if old.config.strategy is config.strategy:
@@ -52,8 +52,10 @@ class ConfigMixin(_Base):
             call.step = step_at(queue.steps, self.now - call.joined)
             self._schedule_queue_timers(call, queue)
             if call.status is CallStatus.WAITING:
-                queue.waiting.add(call.key, call.step)
+                queue.waiting.add(call.key, call.step, call)
                 waiting.append(call)
+        if old is not None:
+            old.waiting.close()     # every member's route now reads the new queue's slots
         waiting.sort(key=lambda c: c.key)
         for call in waiting:
             self._match_call(call)
@@ -82,6 +84,7 @@ class ConfigMixin(_Base):
                     queue.ready[k].remove(member.key)
             member.key, member.eligible_from = None, None
         del self.queues[queue_id]
+        queue.waiting.close()
         for agent_id in self.members_of.get(queue_id, ()):
             self._route(self.agents[agent_id])
         for agent in freed:       # connected calls go on; their agents wrap up as usual
@@ -105,7 +108,7 @@ class ConfigMixin(_Base):
         old_members = agent.members
         agent.config = config
         agent.members = {}
-        agent.route = None
+        agent.route, agent.fast = None, False
         for m in config.queues:
             member = MemberRuntime(m.queue, m.penalty, m.order, None)
             previous = old_members.get(m.queue)

@@ -10,7 +10,7 @@ from caruso.acd.ewt import EwtEstimator
 from caruso.acd.model import AgentConfig, AgentState, CallOffer, QueueConfig
 from caruso.acd.skills import Step, steps_of
 from caruso.acd.strategies import Key
-from caruso.acd.waiting import CallKey, WaitingIndex
+from caruso.acd.waiting import CallKey, HeadTable, WaitingIndex
 
 # states in which an agent counts as staffing its queues (for EWT and the leave/join-empty rules)
 STAFFED = frozenset({AgentState.READY, AgentState.RESERVED, AgentState.BUSY, AgentState.WRAP_UP})
@@ -29,8 +29,9 @@ class MemberRuntime:
 
 
 class AgentRuntime:
-    __slots__ = ("config", "seq", "state", "since", "reason", "totals", "created", "idle_since", "call",
-                 "members", "epoch", "route")
+    # the decision's fields first: a free agent's decision reads them right after the object's header
+    __slots__ = ("fast", "c0", "c1", "c2", "route", "weighted", "config", "seq", "state", "since", "reason", "totals", "created", "idle_since", "call",
+                 "members", "epoch")
 
     def __init__(self, config: AgentConfig, seq: int, now: float) -> None:
         self.config = config
@@ -44,9 +45,13 @@ class AgentRuntime:
         self.call: str | None = None
         self.members: dict[str, MemberRuntime] = {}
         self.epoch = 0
-        # (eligible from step, queue's waiting heads, weight, penalty, queue id) per queue the agent may take
-        # calls from: rebuilt when the agent's or one of its queues' configuration changes (None: not yet)
-        self.route: list[tuple] | None = None
+        # the HeadTable cells (queue, step from which the agent is eligible, its penalty there) of the queues
+        # it may take calls from: rebuilt when the agent's or one of its queues' configuration changes (None: not yet)
+        self.route: tuple[int, ...] | None = None
+        self.weighted = False       # its queues have different weights (the route is ranked by the time now)
+        # the route is in c0..c2 (up to three queues of one weight, padded with HeadTable.empty)
+        self.fast = False
+        self.c0 = self.c1 = self.c2 = 0
 
 
 class CallStatus(str, enum.Enum):
@@ -101,11 +106,11 @@ class QueueRuntime:
     __slots__ = ("config", "steps", "ready", "waiting", "calls", "logged_in", "staffed", "rr_last", "stats",
                  "ewt")
 
-    def __init__(self, config: QueueConfig) -> None:
+    def __init__(self, config: QueueConfig, table: HeadTable | None = None) -> None:
         self.config = config
         self.steps: tuple[Step, ...] = steps_of(config)
         self.ready = [SortedList() for _ in self.steps]
-        self.waiting = WaitingIndex(len(self.steps))
+        self.waiting = WaitingIndex(len(self.steps), table, config.id, config.weight)
         self.calls: set[str] = set()     # every call of the queue still in the ACD (waiting, ringing, connected)
         self.logged_in = 0
         self.staffed = 0

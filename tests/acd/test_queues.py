@@ -141,6 +141,8 @@ def test_bad_configuration_is_refused_with_a_clear_error() -> None:
         SkillRequirement("billing", 101)
     with pytest.raises(AcdConfigError, match="itself"):
         QueueConfig("q", overflow=OverflowTarget(OverflowKind.QUEUE, "q"))
+    with pytest.raises(AcdConfigError, match=r"priority 2000000000 is not within -1,000,000,000..1,000,000,000"):
+        CallOffer("c1", "q", priority=2_000_000_000)
     core, _ = make_core([], [])
     with pytest.raises(UnknownQueue):
         core.offer(CallOffer("c1", "nowhere"))
