@@ -71,9 +71,23 @@ def rate(samples: list[int]) -> float:
 
 
 class Timings:
-    def __init__(self) -> None:
+    def __init__(self, perf) -> None:
+        self.perf = perf
         self.decision: dict[str, list[int]] = {kind: [] for kind in EVENTS}
         self.whole: dict[str, list[int]] = {kind: [] for kind in EVENTS}
+
+    def timed(self, kind: str, decide, decide_args: tuple, operate, operate_args: tuple):
+        """Time the decision alone, then the whole operation that makes it: (decision, operation's result)."""
+        perf = self.perf
+        t0 = perf()
+        picked = decide(*decide_args)
+        t1 = perf()
+        self.decision[kind].append(t1 - t0)
+        t0 = perf()
+        out = operate(*operate_args)
+        t1 = perf()
+        self.whole[kind].append(t1 - t0)
+        return picked, out
 
 
 class CoreDriver:
@@ -82,8 +96,7 @@ class CoreDriver:
     def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], seed: int, perf) -> None:
         self.sim = [0.0]
         self.core = AcdCore(lambda: self.sim[0], seed=seed, queues=queues, agents=agents)
-        self.perf = perf
-        self.timings = Timings()
+        self.timings = Timings(perf)
 
     def start(self, agent_ids: list[str]) -> None:
         for agent_id in agent_ids:   # every agent logs in and is busy on an outbound call
@@ -114,18 +127,10 @@ class CoreDriver:
         return None
 
     def agent_free(self, agent_id: str, ended: str | None, now: float) -> str | None:
-        core, perf, timings = self.core, self.perf, self.timings
+        core = self.core
         core.now = now
-        runtime = core.agents[agent_id]
-        best_call_for = core._best_call_for
-        t0 = perf()
-        picked = best_call_for(runtime)
-        t1 = perf()
-        timings.decision["agent free"].append(t1 - t0)
-        t0 = perf()
-        out = core.call_ended(ended) if ended else core.agent_state(agent_id, AgentState.READY)
-        t1 = perf()
-        timings.whole["agent free"].append(t1 - t0)
+        operate, args = (core.call_ended, (ended,)) if ended else (core.agent_state, (agent_id, AgentState.READY))
+        picked, out = self.timings.timed("agent free", core._best_call_for, (core.agents[agent_id],), operate, args)
         got = [o.call for o in out if isinstance(o, Reserve)]
         decided = got[0] if got else None
         assert decided == (picked.id if picked else None), (decided, picked)
@@ -134,19 +139,11 @@ class CoreDriver:
         return decided
 
     def call_arrives(self, call: dict, now: float) -> str | None:
-        core, perf, timings = self.core, self.perf, self.timings
+        core = self.core
         core.now = now
-        queue = core.queues[call["queue"]]
-        agents_for = core._agents_for
-        t0 = perf()
-        picked = agents_for(queue, 0)
-        t1 = perf()
-        timings.decision["call arrives"].append(t1 - t0)
         offer = CallOffer(call["id"], call["queue"], call["priority"])
-        t0 = perf()
-        out = core.offer(offer)
-        t1 = perf()
-        timings.whole["call arrives"].append(t1 - t0)
+        picked, out = self.timings.timed("call arrives", core._agents_for, (core.queues[call["queue"]], 0),
+                                         core.offer, (offer,))
         decided = self._answer_offer(call, out)
         assert decided == (picked[0].config.id if picked else None), (decided, picked)
         return decided
@@ -161,8 +158,7 @@ class LinearDriver:
     def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], perf,
                  relaxed: list[list[tuple[str, str]]] | None = None) -> None:
         self.linear = LinearRouter(queues, agents)
-        self.perf = perf
-        self.timings = Timings()
+        self.timings = Timings(perf)
         self.replay = relaxed      # the core's relaxation matches, per cycle (the scan router has no timers)
         self.now = 0.0
 
@@ -177,41 +173,28 @@ class LinearDriver:
         linear = self.linear
         for call_id, agent_id in pairs:
             linear.agents[agent_id]["ready"] = False
-            linear.waiting.remove(next(c for c in linear.waiting if c["id"] == call_id))
+            self.abandon(call_id)
         return pairs
 
     def queue_call(self, call: dict) -> str | None:
         return self.linear.offer(call, self.now)
 
     def agent_free(self, agent_id: str, ended: str | None, now: float) -> str | None:
-        linear, perf, timings = self.linear, self.perf, self.timings
-        best_call_for = linear.best_call_for
-        t0 = perf()
-        picked = best_call_for(agent_id, now)
-        t1 = perf()
-        timings.decision["agent free"].append(t1 - t0)
-        t0 = perf()
-        decided = linear.agent_ready(agent_id, now)
-        t1 = perf()
-        timings.whole["agent free"].append(t1 - t0)
+        linear = self.linear
+        picked, decided = self.timings.timed("agent free", linear.best_call_for, (agent_id, now),
+                                             linear.agent_ready, (agent_id, now))
         assert decided == (picked["id"] if picked else None)
         return decided
 
     def call_arrives(self, call: dict, now: float) -> str | None:
-        linear, perf, timings = self.linear, self.perf, self.timings
-        best_agent_for = linear.best_agent_for
-        t0 = perf()
-        picked = best_agent_for(call, now)
-        t1 = perf()
-        timings.decision["call arrives"].append(t1 - t0)
-        t0 = perf()
-        decided = linear.offer(call, now)
-        t1 = perf()
-        timings.whole["call arrives"].append(t1 - t0)
+        linear = self.linear
+        picked, decided = self.timings.timed("call arrives", linear.best_agent_for, (call, now),
+                                             linear.offer, (call, now))
         assert decided == (picked["config"].id if picked else None)
         return decided
 
     def abandon(self, call_id: str) -> None:
+        """The call leaves the waiting list (hung up, or matched by the core's relaxation timer)."""
         self.linear.waiting.remove(next(c for c in self.linear.waiting if c["id"] == call_id))
 
 

@@ -30,8 +30,8 @@ class MemberRuntime:
 
 class AgentRuntime:
     # the decision's fields first: a free agent's decision reads them right after the object's header
-    __slots__ = ("fast", "c0", "c1", "c2", "route", "weighted", "config", "seq", "state", "since", "reason", "totals", "created", "idle_since", "call",
-                 "members", "epoch")
+    __slots__ = ("fast", "c0", "c1", "c2", "route", "weighted", "config", "seq", "state", "since", "reason",
+                 "totals", "created", "idle_since", "call", "members", "epoch")
 
     def __init__(self, config: AgentConfig, seq: int, now: float) -> None:
         self.config = config
@@ -110,7 +110,7 @@ class QueueRuntime:
         self.config = config
         self.steps: tuple[Step, ...] = steps_of(config)
         self.ready = [SortedList() for _ in self.steps]
-        self.waiting = WaitingIndex(len(self.steps), table, config.id, config.weight)
+        self.waiting = WaitingIndex(len(self.steps), table, config.weight)
         self.calls: set[str] = set()     # every call of the queue still in the ACD (waiting, ringing, connected)
         self.logged_in = 0
         self.staffed = 0

@@ -46,7 +46,7 @@ class HeadTable:
     is always empty: it pads the routes of agents in fewer than three queues.
     """
 
-    __slots__ = ("cells", "cell_weight", "numbers", "variants", "heads", "queue", "weight", "free", "empty")
+    __slots__ = ("cells", "cell_weight", "numbers", "variants", "heads", "weight", "free", "empty")
 
     def __init__(self) -> None:
         self.cells: list[tuple] = [EMPTY_RANK]     # cell -> rank; cell 0 stays empty (pads short routes)
@@ -55,11 +55,10 @@ class HeadTable:
         self.empty = 0
         self.variants: list[dict[int, int]] = []   # slot -> {penalty: cell}
         self.heads: list[tuple[CallKey, Any] | None] = []   # slot -> (key, call) of its head, or None
-        self.queue: list[str] = []            # slot -> queue id
         self.weight: list[float] = []         # slot -> the queue's weight
         self.free: dict[int, list[int]] = {}  # block size -> bases of blocks given back
 
-    def allocate(self, size: int, queue_id: str, weight: float) -> int:
+    def allocate(self, size: int, weight: float) -> int:
         bases = self.free.get(size)
         if bases:
             base = bases.pop()
@@ -68,10 +67,9 @@ class HeadTable:
             for _ in range(size):
                 self.variants.append({})
                 self.heads.append(None)
-                self.queue.append("")
                 self.weight.append(weight)
         for slot in range(base, base + size):
-            self.queue[slot], self.weight[slot], self.heads[slot] = queue_id, weight, None
+            self.weight[slot], self.heads[slot] = weight, None
             for cell in self.variants[slot].values():
                 self.cells[cell], self.cell_weight[cell] = EMPTY_RANK, weight
         return base
@@ -79,7 +77,6 @@ class HeadTable:
     def release(self, base: int, size: int) -> None:
         for slot in range(base, base + size):
             self.put(slot, None, None)
-            self.queue[slot] = ""
         self.free.setdefault(size, []).append(base)
 
     def cell(self, slot: int, penalty: int) -> int:
@@ -113,8 +110,7 @@ class HeadTable:
 class WaitingIndex:
     __slots__ = ("classes", "order", "steps", "calls", "heads", "size", "count", "table", "base")
 
-    def __init__(self, steps: int = 1, table: HeadTable | None = None, queue_id: str = "",
-                 weight: float = 1.0) -> None:
+    def __init__(self, steps: int = 1, table: HeadTable | None = None, weight: float = 1.0) -> None:
         self.classes: dict[int, SortedList] = {}   # -priority -> its calls in arrival order
         self.order: list[int] = []                 # the classes present, first in line first
         self.steps: dict[CallKey, int] = {}
@@ -123,7 +119,7 @@ class WaitingIndex:
         self.count = 0
         self.heads: list[CallKey | None] = [None] * steps
         self.table = table if table is not None else HeadTable()
-        self.base = self.table.allocate(steps, queue_id, weight)
+        self.base = self.table.allocate(steps, weight)
 
     def __len__(self) -> int:
         return self.count
@@ -191,16 +187,17 @@ class WaitingIndex:
         for priority in self.order:
             head = classes[priority][0]
             step = steps[head]
-            call = self.calls[head]
             while filled <= step:
-                heads[filled] = head
-                table.put(base + filled, head, call)
+                if heads[filled] is not head:    # slots whose head stays are not rewritten
+                    heads[filled] = head
+                    table.put(base + filled, head, self.calls[head])
                 filled += 1
             if filled >= size:
                 break
         while filled < size:
-            heads[filled] = None
-            table.put(base + filled, None, None)
+            if heads[filled] is not None:
+                heads[filled] = None
+                table.put(base + filled, None, None)
             filled += 1
 
     def keys(self) -> list[CallKey]:
