@@ -261,7 +261,8 @@ class AcdService:
             self._wake.clear()
             timeout = None if deadline is None else max(0.0, deadline - self.clock())
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+                async with asyncio.timeout(timeout):   # (wait_for could drop a cancellation on 3.11: see ami_link)
+                    await self._wake.wait()
             if deadline is not None and self.clock() >= deadline:
                 self._apply(self.core.tick())
 

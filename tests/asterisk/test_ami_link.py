@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from caruso.drivers.asterisk.ami_link import AmiLink, LinkOptions, backoff_delay
-from caruso.drivers.asterisk.ami_protocol import AmiMessage
+from caruso.drivers.asterisk.ami_protocol import AmiMessage, AmiParser
 from caruso.drivers.asterisk.errors import AmiActionFailed, AmiLinkLost, AmiNotConnected, AmiTimeout
 from tests.asterisk.fake.ami import FakeAmi, event
 
@@ -137,3 +137,18 @@ async def test_playdtmf_and_queueadd_do_not_hang(fake: FakeAmi) -> None:
                               timeout=2)
     assert added.message == "Added interface to queue"
     await _stop(task)
+
+
+async def test_the_pump_stops_when_cancelled_as_data_arrives() -> None:
+    """Stopping the link while Asterisk is sending must end the read loop: a cancellation that comes in the same
+    turn of the event loop as the data is not dropped (asyncio.wait_for on 3.11 dropped it, and the server's stop
+    hung on the pump)."""
+    link = AmiLink(LinkOptions(), on_event=lambda message: None)
+    reader = asyncio.StreamReader()
+    pump = asyncio.create_task(link._pump(reader, AmiParser()))
+    await asyncio.sleep(0)                # the pump is waiting for data
+    reader.feed_data(b"Asterisk Call Manager/5.0.1\r\n")
+    pump.cancel()                         # in the same turn: the read completes as the cancellation lands
+    done, _ = await asyncio.wait([pump], timeout=5.0)
+    assert pump in done, "the AMI pump kept reading after it was cancelled"
+    assert pump.cancelled()

@@ -211,7 +211,10 @@ class AmiLink:
         try:
             while True:
                 try:
-                    data = await asyncio.wait_for(reader.read(65536), read_timeout)
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancellation that comes as the read
+                    # completes, and this loop would read on and never stop
+                    async with asyncio.timeout(read_timeout):
+                        data = await reader.read(65536)
                 except TimeoutError as exc:
                     raise AmiTimeout(f"nothing read from AMI for {read_timeout:g} s") from exc
                 if not data:

@@ -174,7 +174,8 @@ class SipCall(Call):
             if remaining <= 0:
                 return None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._digit_arrived.wait(), remaining)
+                async with asyncio.timeout(remaining):   # (wait_for could drop a cancellation on 3.11: see ami_link)
+                    await self._digit_arrived.wait()
         self._check()
         return self._digits.pop(0)
 
