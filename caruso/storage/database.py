@@ -8,6 +8,12 @@ operation (never shared between tasks)::
         session.add(row)
     async with db.session() as session:         # read-only work, no implicit commit
         rows = (await session.scalars(select(...))).all()
+    async with db.connect() as conn:            # Core, commits on success (commit=False: reads)
+        await conn.execute(insert(table).values(...))
+
+Each database call these hand out finishes before a cancellation of the calling task takes effect, and
+the way out rolls back and returns the connection whatever happened (see :mod:`.completing`): a service
+that cancels its loop mid-query must not leave SQLite locked for the others.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from caruso.storage.completing import CompletingConnection, CompletingSession
 from caruso.storage.errors import StorageError
 
 
@@ -66,7 +73,7 @@ class Database:
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, class_=CompletingSession, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -82,20 +89,39 @@ class Database:
                 await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+    async def session(self) -> AsyncIterator[CompletingSession]:
+        session = self.sessions()
+        try:
             yield session
+        finally:
+            await session.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
+    async def transaction(self) -> AsyncIterator[CompletingSession]:
+        session = self.sessions()
+        try:
             yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+        finally:
+            await session.close()
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """A Core connection inside a transaction (commits on success)."""
-        async with self.engine.begin() as conn:
+    async def connect(self, *, commit: bool = True) -> AsyncIterator[CompletingConnection]:
+        """A Core connection inside a transaction: committed on success if *commit*, else rolled back."""
+        conn = CompletingConnection(self.engine.connect())
+        try:
+            await conn.start()
             yield conn
+            if commit:
+                await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        finally:
+            await conn.close()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -86,7 +86,7 @@ def _status(sync_conn: Any) -> SchemaStatus:
 
 
 async def schema_status(db: Database) -> SchemaStatus:
-    async with db.engine.connect() as conn:
+    async with db.connect(commit=False) as conn:
         return await conn.run_sync(_status)
 
 
@@ -96,7 +96,7 @@ async def upgrade(db: Database, revision: str = "head") -> SchemaStatus:
     def run(sync_conn: Any) -> None:
         command.upgrade(alembic_config(sync_conn), revision)
 
-    async with db.engine.begin() as conn:
+    async with db.connect() as conn:
         await conn.run_sync(run)
     return await schema_status(db)
 
@@ -105,7 +105,7 @@ async def downgrade(db: Database, revision: str) -> SchemaStatus:
     def run(sync_conn: Any) -> None:
         command.downgrade(alembic_config(sync_conn), revision)
 
-    async with db.engine.begin() as conn:
+    async with db.connect() as conn:
         await conn.run_sync(run)
     return await schema_status(db)
 
@@ -119,5 +119,5 @@ async def revision(db: Database, message: str) -> None:
     def run(sync_conn: Any) -> None:
         command.revision(alembic_config(sync_conn), message=message, autogenerate=True, rev_id=rev_id)
 
-    async with db.engine.begin() as conn:
+    async with db.connect() as conn:
         await conn.run_sync(run)

@@ -130,8 +130,8 @@ class PrivacyRepository:
         """
         if self.db.dialect != "sqlite":
             return
-        async with self.db.engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
+        async with self.db.connect(commit=False) as conn:
+            raw = await conn.driver_connection()
             await raw.execute("VACUUM")
             await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

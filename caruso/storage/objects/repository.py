@@ -41,7 +41,7 @@ class BusinessObjects:
     async def open(self, *, create: bool = True) -> None:
         """Create the Caruso-owned tables that are missing and check every mapped table against the database."""
         _, tables = model_tables(self.model)
-        async with self.db.engine.begin() as conn:
+        async with self.db.connect() as conn:
             live = await conn.run_sync(check_tables, self.model, tables, create=create)
         _, self._tables = model_tables(self.model, live)
         self._live = live
@@ -59,7 +59,7 @@ class BusinessObjects:
             attr = obj.attribute(item.removeprefix("-")).name
             stmt = stmt.order_by(table.c[attr].desc() if item.startswith("-") else table.c[attr])
         stmt = stmt.order_by(table.c[obj.key]).offset(offset or None).limit(limit)
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect(commit=False) as conn:
             rows = (await conn.execute(stmt)).mappings().all()
         return [self._object_from(obj, row) for row in rows]
 
@@ -70,7 +70,7 @@ class BusinessObjects:
     async def count(self, name: str, where: Where | None = None) -> int:
         obj, table = self._object(name)
         stmt = select(func.count()).select_from(table).where(*self._conditions(obj, table, where or {}))
-        async with self.db.engine.connect() as conn:
+        async with self.db.connect(commit=False) as conn:
             return int((await conn.execute(stmt)).scalar_one())
 
     async def get(self, name: str, key: Any) -> BusinessObject:
@@ -108,7 +108,7 @@ class BusinessObjects:
             wanted = variants if obj.legacy else variants[:1]
             cond = [table.c[a].in_(wanted) for a in attrs]
             stmt = select(table).where(or_(*cond)).order_by(table.c[obj.key])
-            async with self.db.engine.connect() as conn:
+            async with self.db.connect(commit=False) as conn:
                 rows = (await conn.execute(stmt)).mappings().all()
             found.extend(self._object_from(obj, row) for row in rows)
         return found
@@ -139,7 +139,7 @@ class BusinessObjects:
         obj, table = self._object(name)
         prepared = self.prepare(name, values)
         stmt = insert(table).values(self._bind(obj, prepared)).returning(*table.c)
-        async with self.db.engine.begin() as conn:
+        async with self.db.connect() as conn:
             try:
                 row = (await conn.execute(stmt)).mappings().one()
             except IntegrityError as exc:
@@ -154,7 +154,7 @@ class BusinessObjects:
         batch = [self._bind(obj, row) for row in rows]
         if not batch:
             return 0
-        async with self.db.engine.begin() as conn:
+        async with self.db.connect() as conn:
             try:
                 await conn.execute(insert(table), batch)
             except IntegrityError as exc:
@@ -183,7 +183,7 @@ class BusinessObjects:
         for attr_name, value in prepared.items():
             if value in (None, "") and obj.attributes[attr_name].required:
                 raise InvalidValue(obj.name, attr_name, None, f"value: {attr_name} is required")
-        async with self.db.engine.begin() as conn:
+        async with self.db.connect() as conn:
             if prepared:
                 stmt = update(table).where(table.c[obj.key] == self._bind_one(obj, obj.key, key_value))
                 try:
@@ -201,7 +201,7 @@ class BusinessObjects:
     async def delete(self, name: str, key: Any) -> None:
         obj, table = self._object(name)
         key_value = convert_value(obj.name, obj.key_attribute, key, country=self.country)
-        async with self.db.engine.begin() as conn:
+        async with self.db.connect() as conn:
             result = await conn.execute(delete(table).where(
                 table.c[obj.key] == self._bind_one(obj, obj.key, key_value)))
         if result.rowcount == 0:
