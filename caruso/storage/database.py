@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -46,6 +46,23 @@ def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE: take the write lock at the start, so a second writer waits (busy_timeout) instead of
     # failing with "database is locked" when a deferred read transaction tries to upgrade mid-way
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_Work = TypeVar("_Work", CompletingSession, CompletingConnection)
+
+
+@asynccontextmanager
+async def _finished(work: _Work, *, commit: bool) -> AsyncIterator[_Work]:
+    """Commit *work* on success if *commit*; roll it back on any error or cancellation; close it always."""
+    try:
+        yield work
+        if commit:
+            await work.commit()
+    except BaseException:
+        await work.rollback()
+        raise
+    finally:
+        await work.close()
 
 
 class Database:
@@ -90,38 +107,20 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[CompletingSession]:
-        session = self.sessions()
-        try:
+        async with _finished(self.sessions(), commit=False) as session:
             yield session
-        finally:
-            await session.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[CompletingSession]:
-        session = self.sessions()
-        try:
+        async with _finished(self.sessions(), commit=True) as session:
             yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-        finally:
-            await session.close()
 
     @asynccontextmanager
     async def connect(self, *, commit: bool = True) -> AsyncIterator[CompletingConnection]:
         """A Core connection inside a transaction: committed on success if *commit*, else rolled back."""
-        conn = CompletingConnection(self.engine.connect())
-        try:
+        async with _finished(CompletingConnection(self.engine.connect()), commit=commit) as conn:
             await conn.start()
             yield conn
-            if commit:
-                await conn.commit()
-        except BaseException:
-            await conn.rollback()
-            raise
-        finally:
-            await conn.close()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
