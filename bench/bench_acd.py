@@ -254,6 +254,16 @@ def drive(router, agents: list[AgentConfig], cycles: int, seed: int) -> tuple[li
         assert router.queue_call(call) is None
         waiting[call["id"]] = None
     busy = sorted(on_call)
+
+    def placed(call_id: str, agent_id: str | None) -> None:
+        """A call that was offered: on a call with *agent_id*, or waiting."""
+        decisions.append(agent_id)
+        if agent_id:
+            on_call[agent_id] = call_id
+            busy.append(agent_id)
+        else:
+            waiting[call_id] = None
+
     gc.collect()
     gc.freeze()
     for cycle in range(cycles):
@@ -269,13 +279,7 @@ def drive(router, agents: list[AgentConfig], cycles: int, seed: int) -> tuple[li
             serial += 1
             call = {"id": f"t{serial}", "queue": f"q{rng.randrange(QUEUES)}", "priority": 0, "seq": serial,
                     "joined": now}
-            got = router.queue_call(call)
-            decisions.append(got)
-            if got:
-                on_call[got] = call["id"]
-                busy.append(got)
-            else:
-                waiting[call["id"]] = None
+            placed(call["id"], router.queue_call(call))
         # 1) an agent's call ends
         if busy:
             agent_id = busy.pop(rng.randrange(len(busy)))
@@ -289,13 +293,7 @@ def drive(router, agents: list[AgentConfig], cycles: int, seed: int) -> tuple[li
         serial += 1
         call = {"id": f"n{serial}", "queue": f"q{rng.randrange(QUEUES)}", "priority": rng.choice((0, 0, 0, 1)),
                 "seq": serial, "joined": now}
-        got = router.call_arrives(call, now)
-        decisions.append(got)
-        if got:
-            on_call[got] = call["id"]
-            busy.append(got)
-        else:
-            waiting[call["id"]] = None
+        placed(call["id"], router.call_arrives(call, now))
         while len(waiting) > WAITING:   # keep about 1,000 waiting: the longest waiter hangs up
             oldest = next(iter(waiting))
             del waiting[oldest]
